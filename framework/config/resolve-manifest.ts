@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.js';
+import type { PluginKind } from '../plugin/contract.js';
+import { didYouMean } from '../plugin/did-you-mean.js';
+import type { PluginRegistry } from '../plugin/registry.js';
+import { createAjv, pluginValidator, type ErrorObject, type ValidateFunction } from '../schema/ajv.js';
+import { formatAjvError, mostSpecific } from '../schema/format-error.js';
+import { isPlainObject, setPath } from './json-path.js';
+import type { LoadedManifest } from './load-manifest.js';
+import type { Manifest, RowConfig } from './manifest.js';
+
+
+function envelopeSchemaPath(): string {
+  // Sources: framework/config → ../../schemas; dist: dist/framework/config → ../../../schemas.
+  for (const rel of ['../../schemas/manifest.schema.json', '../../../schemas/manifest.schema.json']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    try {
+      readFileSync(p);
+      return p;
+    } catch {
+      /* try the next layout */
+    }
+  }
+  throw new Error('schemas/manifest.schema.json not found next to the framework');
+}
+
+export function loadEnvelopeSchema(): Record<string, unknown> {
+  return JSON.parse(readFileSync(envelopeSchemaPath(), 'utf8'));
+}
+
+/**
+ * Compiles the envelope with a `pluginRef` keyword bound to the registry: each reference is checked
+ * for shape, its `type` resolved by name (with a did-you-mean), and its `options` validated by the
+ * plugin's own cached validator, which writes the defaults back.
+ */
+function compileEnvelope(registry: PluginRegistry): ValidateFunction {
+  const ajv = createAjv({
+    keyword: 'pluginRef',
+    schemaType: 'string',
+    modifying: true,
+    errors: true,
+    validate: function validateRef(kind: string, data: unknown, _parent: unknown, cxt?: { instancePath: string }) {
+      const base = cxt?.instancePath ?? '';
+      const fail = (errors: Partial<ErrorObject>[]) => {
+        (validateRef as unknown as { errors: Partial<ErrorObject>[] }).errors = errors;
+        return false;
+      };
+      if (!isPlainObject(data)) {
+        return fail([{ keyword: 'type', instancePath: base, params: { type: `a ${kind} reference {"type": ..., "options": {...}}` }, data }]);
+      }
+      for (const key of Object.keys(data)) {
+        if (key !== 'type' && key !== 'options') {
+          return fail([{ keyword: 'additionalProperties', instancePath: base, params: { additionalProperty: key }, parentSchema: { properties: { type: {}, options: {} } } }]);
+        }
+      }
+      if (typeof data.type !== 'string') {
+        return fail([{ keyword: 'required', instancePath: base, params: { missingProperty: 'type' }, message: `needs "type", the name of a ${kind} plugin` }]);
+      }
+      if (!registry.has(kind as PluginKind, data.type)) {
+        const names = registry.names(kind as PluginKind);
+        return fail([{ keyword: 'pluginRef', instancePath: `${base}/type`, params: {}, message: `unknown ${kind} "${data.type}".${didYouMean(data.type, names)} Known ${kind} plugins: ${names.join(', ')}` }]);
+      }
+      if (data.options !== undefined && !isPlainObject(data.options)) {
+        return fail([{ keyword: 'type', instancePath: `${base}/options`, params: { type: 'object' }, data: data.options }]);
+      }
+      data.options ??= {};
+      const v = pluginValidator(registry.get(kind as PluginKind, data.type));
+      if (!v(data.options)) {
+        return fail((v.errors ?? []).map((e) => ({ ...e, instancePath: `${base}/options${e.instancePath}` })));
+      }
+      return true;
+    },
+  });
+  return ajv.compile(loadEnvelopeSchema());
+}
+
+const compiled = new WeakMap<PluginRegistry, ValidateFunction>();
+
+function validator(registry: PluginRegistry): ValidateFunction {
+  let v = compiled.get(registry);
+  if (!v) compiled.set(registry, (v = compileEnvelope(registry)));
+  return v;
+}
+
+function fail(file: string, errors: readonly ErrorObject[] | null | undefined, context = ''): never {
+  const e = mostSpecific(errors ?? []);
+  const msg = e.keyword === 'pluginRef' ? `at ${e.instancePath}: ${e.message}.` : formatAjvError(e);
+  throw new InputError(`${file}: ${msg}${context} Run \`fer-run plugins\` for every plugin's options, or see the manifest reference in README.md.`);
+}
+
+/** A row's model/optimizer/trainings after its `set` block, validated like the base. */
+function resolveRow(manifest: Manifest, rowIndex: number, validate: ValidateFunction, file: string): RowConfig {
+  const row = manifest.rows[rowIndex];
+  const copy = structuredClone(manifest) as unknown as Record<string, unknown>;
+  for (const [path, value] of Object.entries(row.set)) setPath(copy, path, structuredClone(value));
+  if (!validate(copy)) fail(file, validate.errors, ` (the value comes from /rows/${rowIndex}/set of row "${row.name}")`);
+  const resolved = copy as unknown as Manifest;
+  // Write the resolved values back into the row, so print-config shows every default.
+  for (const path of Object.keys(row.set)) {
+    row.set[path] = path.split('.').reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], resolved);
+  }
+  return { model: resolved.model, optimizer: resolved.optimizer, trainings: resolved.trainings };
+}
+
+function checkReferences(m: Manifest, file: string): void {
+  const trainings = Object.keys(m.trainings);
+  m.columns.forEach((c, i) => {
+    if (!(c.training in m.trainings)) {
+      throw new InputError(`${file}: at /columns/${i}/training: no training named "${c.training}".${didYouMean(c.training, trainings)} Defined trainings: ${trainings.join(', ')}.`);
+    }
+  });
+  const seen = new Set<string>();
+  m.rows.forEach((r, i) => {
+    if (seen.has(r.name)) throw new InputError(`${file}: at /rows/${i}/name: row "${r.name}" appears twice; row names must be unique.`);
+    seen.add(r.name);
+  });
+  const cols = new Set<string>();
+  m.columns.forEach((c, i) => {
+    if (cols.has(c.name)) throw new InputError(`${file}: at /columns/${i}/name: column "${c.name}" appears twice; column names must be unique.`);
+    cols.add(c.name);
+  });
+  for (const [ref, cells] of Object.entries(m.reference?.rows ?? {})) {
+    for (const col of Object.keys(cells)) {
+      if (!cols.has(col)) throw new InputError(`${file}: at /reference/rows/${ref}/${col}: no column named "${col}".${didYouMean(col, [...cols])}`);
+    }
+  }
+  for (const [i, name] of (m.report.compare ?? []).entries()) {
+    if (!seen.has(name)) throw new InputError(`${file}: at /report/compare/${i}: no row named "${name}".${didYouMean(name, [...seen])}`);
+  }
+}
+
+export interface ResolvedManifest {
+  file: string;
+  manifest: Manifest;
+  rows: { name: string; config: RowConfig }[];
+}
+
+/** Validates a loaded manifest and fills every default. Errors are InputErrors with the JSON path. */
+export function resolveManifest(loaded: LoadedManifest, registry: PluginRegistry): ResolvedManifest {
+  const validate = validator(registry);
+  const data = structuredClone(loaded.raw);
+  if (!validate(data)) fail(loaded.file, validate.errors);
+  const manifest = data as unknown as Manifest;
+  checkReferences(manifest, loaded.file);
+  const rows = manifest.rows.map((r, i) => ({ name: r.name, config: resolveRow(manifest, i, validate, loaded.file) }));
+  return { file: loaded.file, manifest, rows };
+}

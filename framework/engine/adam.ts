@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamConfig {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  /** false: L2 added to the gradient (PyTorch Adam's weight_decay, the paper's); true: decoupled (AdamW). */
+  decoupled: boolean;
+}
+
+/**
+ * Adam with weight decay, written out so that its state is named (checkpoints) and its learning
+ * rate is set per step (the cosine schedule). Updates exactly the variables whose gradients it
+ * is given: the engine passes one role group at a time.
+ */
+export class Adam {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  /** Step count per variable group key (D and F/R steps count separately). */
+  private steps = new Map<string, number>();
+
+  constructor(private readonly cfg: AdamConfig) {}
+
+  apply(group: string, vars: Map<string, tf.Variable>, grads: Record<string, tf.Tensor>, lr: number): void {
+    const t = (this.steps.get(group) ?? 0) + 1;
+    this.steps.set(group, t);
+    const { beta1, beta2, epsilon, weightDecay, decoupled } = this.cfg;
+    const bc1 = 1 - beta1 ** t;
+    const bc2 = 1 - beta2 ** t;
+    for (const [name, w] of vars) {
+      const g0 = grads[name];
+      if (!g0) continue;
+      if (!this.m.has(name)) {
+        this.m.set(name, tf.variable(tf.zerosLike(w), false));
+        this.v.set(name, tf.variable(tf.zerosLike(w), false));
+      }
+      const m = this.m.get(name)!;
+      const v = this.v.get(name)!;
+      tf.tidy(() => {
+        const g = weightDecay > 0 && !decoupled ? tf.add(g0, tf.mul(w, weightDecay)) : g0;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), epsilon);
+        let next = tf.sub(w, tf.mul(tf.div(m, denom), lr / bc1));
+        if (weightDecay > 0 && decoupled) next = tf.sub(next, tf.mul(w, lr * weightDecay));
+        w.assign(next);
+      });
+    }
+  }
+
+  /** Named state for checkpoints. */
+  state(): { tensors: Map<string, tf.Variable>; steps: Record<string, number> } {
+    const tensors = new Map<string, tf.Variable>();
+    for (const [k, v] of this.m) tensors.set(`adam/m/${k}`, v);
+    for (const [k, v] of this.v) tensors.set(`adam/v/${k}`, v);
+    return { tensors, steps: Object.fromEntries(this.steps) };
+  }
+
+  restore(tensors: Map<string, Float32Array>, shapes: Map<string, number[]>, steps: Record<string, number>): void {
+    this.dispose();
+    for (const [key, data] of tensors) {
+      const m = /^adam\/(m|v)\/(.*)$/.exec(key);
+      if (!m) continue;
+      (m[1] === 'm' ? this.m : this.v).set(m[2], tf.variable(tf.tensor(data, shapes.get(key)!), false));
+    }
+    this.steps = new Map(Object.entries(steps));
+  }
+
+  dispose(): void {
+    for (const v of [...this.m.values(), ...this.v.values()]) v.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/** Cosine learning rate with periodic restarts: lr_max → lr_min over `period` epochs, then again. */
+export function cosineRestartsLr(epochFloat: number, lrMax: number, lrMin: number, period: number): number {
+  const phase = (epochFloat % period) / period;
+  return lrMin + 0.5 * (lrMax - lrMin) * (1 + Math.cos(Math.PI * phase));
+}

@@ -1,0 +1,62 @@
+import type { ExpressionClass } from '../../../framework/data/labels.js';
+import type { Rng } from '../../../framework/engine/rng.js';
+import type { Nuisance } from './render.js';
+
+/** A domain of synthetic faces: its own seed space, subjects, intensities, nuisances, class prior. */
+export interface Preset {
+  title: string;
+  subjects: number;
+  testSubjectFraction: number;
+  intensity: [number, number];
+  noiseAUs: number;
+  noiseLevel: number;
+  prior: Partial<Record<ExpressionClass, number>>;
+  nuisance(rng: Rng): Nuisance;
+}
+
+export const PRESETS: Record<'lab' | 'wild', Preset> = {
+  // CK+-like: frontal, plain background, even light, posed (high-intensity) expressions, few subjects.
+  lab: {
+    title: 'lab (CK+-like)',
+    subjects: 120,
+    testSubjectFraction: 0.25,
+    intensity: [0.6, 1],
+    noiseAUs: 2,
+    noiseLevel: 0.25,
+    prior: { neutral: 1, happy: 1, sad: 1, surprise: 1, fear: 1, disgust: 1, anger: 1, contempt: 1 },
+    nuisance: (r) => ({
+      roll: r.uniform(-0.05, 0.05),
+      yaw: r.uniform(-0.15, 0.15),
+      scale: r.uniform(0.95, 1.05),
+      tx: r.uniform(-0.02, 0.02),
+      ty: r.uniform(-0.02, 0.02),
+      light: r.uniform(0, 0.08),
+      lightAngle: r.uniform(0, Math.PI * 2),
+      background: 'flat',
+      blur: 0,
+      noise: 2,
+    }),
+  },
+  // RAF-DB/AffectNet-like: pose, light, clutter, spontaneous (varied-intensity) expressions, RAF-DB's class imbalance.
+  wild: {
+    title: 'wild (RAF-DB/AffectNet-like)',
+    subjects: 3000,
+    testSubjectFraction: 0.2,
+    intensity: [0.35, 1],
+    noiseAUs: 3,
+    noiseLevel: 0.4,
+    prior: { neutral: 0.206, happy: 0.389, sad: 0.162, surprise: 0.105, fear: 0.023, disgust: 0.058, anger: 0.057, contempt: 0.03 },
+    nuisance: (r) => ({
+      roll: r.uniform(-0.25, 0.25),
+      yaw: r.uniform(-0.6, 0.6),
+      scale: r.uniform(0.85, 1.1),
+      tx: r.uniform(-0.05, 0.05),
+      ty: r.uniform(-0.05, 0.05),
+      light: r.uniform(0, 0.45),
+      lightAngle: r.uniform(0, Math.PI * 2),
+      background: 'clutter',
+      blur: r.next() < 0.4 ? r.uniform(0.3, 1) : 0,
+      noise: r.uniform(0, 8),
+    }),
+  },
+};
