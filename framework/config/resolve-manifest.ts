@@ -40,7 +40,7 @@ function compileEnvelope(registry: PluginRegistry): ValidateFunction {
     schemaType: 'string',
     modifying: true,
     errors: true,
-    validate: function validateRef(kind: string, data: unknown, _parent: unknown, cxt?: { instancePath: string }) {
+    validate: function validateRef(kind: string, data: unknown, _parent: unknown, cxt?: { instancePath: string; rootData: unknown }) {
       const base = cxt?.instancePath ?? '';
       const fail = (errors: Partial<ErrorObject>[]) => {
         (validateRef as unknown as { errors: Partial<ErrorObject>[] }).errors = errors;
@@ -65,9 +65,14 @@ function compileEnvelope(registry: PluginRegistry): ValidateFunction {
         return fail([{ keyword: 'type', instancePath: `${base}/options`, params: { type: 'object' }, data: data.options }]);
       }
       data.options ??= {};
-      const v = pluginValidator(registry.get(kind as PluginKind, data.type));
+      const def = registry.get(kind as PluginKind, data.type);
+      const v = pluginValidator(def);
       if (!v(data.options)) {
         return fail((v.errors ?? []).map((e) => ({ ...e, instancePath: `${base}/options${e.instancePath}` })));
+      }
+      if (def.resolveOptions) {
+        const imageSize = (cxt?.rootData as { imageSize?: number } | undefined)?.imageSize ?? 64;
+        data.options = def.resolveOptions(data.options, { imageSize });
       }
       return true;
     },

@@ -42,24 +42,26 @@ function rename(grads: tf.NamedTensorMap, back: Map<string, string>): Record<str
   return out;
 }
 
+/** What the F/R-step hands to the D-step: the batch's features, detached (the caller disposes them). */
+export interface FrOutcome {
+  features: tf.Tensor2D;
+  total: tf.Scalar;
+  terms: [tf.Scalar, tf.Scalar, tf.Scalar];
+  correct: tf.Scalar;
+}
+
 /**
- * One training step of eq. 8 with the paper's alternation:
- * 1. F/R-step: minimise L_emp + λ1·L_noisy + λ2·L_F over extractor, attention and classifier
- *    variables only (D fixed: its variables are not in the list).
- * 2. D-step: minimise L_D over the discriminator's variables only, on the features F(x) of the
- *    same batch computed by the (fixed) extractor in step 1. Reusing them saves a second extractor
- *    forward pass; the features are detached, so no gradient reaches F.
- * Variable lists are always explicit (tfjs would otherwise update every trainable variable).
+ * F/R-step: minimise L = L_emp + λ1·L_noisy + λ2·L_F (eq. 8) over the extractor, attention and
+ * classifier variables only; D is fixed because its variables are not in the list.
  */
-export function trainStep(model: FerModel, opt: Adam, batch: BatchTensors, lr: number, cfg: StepConfig): StepLosses {
+export function frStep(model: FerModel, opt: Adam, batch: BatchTensors, lr: number, cfg: StepConfig): FrOutcome {
   const s: ForwardState = { training: true, updates: [] };
   const fr = mergeParams(model.params('extractor'), model.params('attention'), model.params('classifier')).trainable;
-  const frList = byVariableName(fr);
+  const list = byVariableName(fr);
   let features: tf.Tensor2D | null = null;
-  const kept: tf.Scalar[] = [];
+  let terms: [tf.Scalar, tf.Scalar, tf.Scalar] | null = null;
   let correct: tf.Scalar | null = null;
-
-  const fr_ = tf.variableGrads(() => {
+  const { value, grads } = tf.variableGrads(() => {
     const out = model.forward(FerModel.normalize(batch.images), s);
     const emp = lossEmp(out.logits, batch.labels);
     let total = emp;
@@ -75,29 +77,47 @@ export function trainStep(model: FerModel, opt: Adam, batch: BatchTensors, lr: n
     }
     features = tf.keep(out.features);
     correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out.logits, 1), tf.cast(batch.labels, 'int32')), 'float32')) as tf.Scalar);
-    kept.push(tf.keep(emp), tf.keep(noisy), tf.keep(lf));
+    terms = [tf.keep(emp), tf.keep(noisy), tf.keep(lf)];
     return total as tf.Scalar;
-  }, frList.list);
-  opt.apply('fr', fr, rename(fr_.grads, frList.back), lr);
-  tf.dispose(fr_.grads);
+  }, list.list);
+  opt.apply('fr', fr, rename(grads, list.back), lr);
+  tf.dispose(grads);
   applyMovingStats(s);
+  return { features: features!, total: value, terms: terms!, correct: correct! };
+}
 
-  let ld = tf.scalar(0);
-  if (model.discriminator) {
-    const dVars = model.params('discriminator').trainable;
-    const dList = byVariableName(dVars);
-    const d_ = tf.variableGrads(() => lossD(model.discriminator!.logits(features!, s), batch.occluded), dList.list);
-    opt.apply('d', dVars, rename(d_.grads, dList.back), lr);
-    tf.dispose(d_.grads);
-    ld.dispose();
-    ld = d_.value;
-    applyMovingStats(s);
-  }
-  const values = tf.tidy(() => tf.stack([fr_.value, ...kept, ld, correct!]).dataSync());
-  tf.dispose([fr_.value, ...kept, ld, correct!, features!]);
-  const [total, emp, noisy, f, d, nCorrect] = Array.from(values);
+/**
+ * D-step: minimise L_D (eq. 6) over the discriminator's variables only, on features computed by
+ * the fixed extractor (detached: no gradient can reach F). Returns L_D.
+ */
+export function dStep(model: FerModel, opt: Adam, features: tf.Tensor2D, occluded: tf.Tensor1D, lr: number): tf.Scalar {
+  const s: ForwardState = { training: true, updates: [] };
+  const dVars = model.params('discriminator').trainable;
+  const list = byVariableName(dVars);
+  const { value, grads } = tf.variableGrads(() => lossD(model.discriminator!.logits(features, s), occluded), list.list);
+  opt.apply('d', dVars, rename(grads, list.back), lr);
+  tf.dispose(grads);
+  applyMovingStats(s);
+  return value;
+}
+
+/**
+ * One training step with the paper's alternation: the F/R-step, then the D-step on the features
+ * of the same batch that the F/R-step computed (they come from the extractor before its update;
+ * reusing them saves a second extractor forward pass). Variable lists are always explicit:
+ * tfjs would otherwise update every trainable variable, D included.
+ */
+export function trainStep(model: FerModel, opt: Adam, batch: BatchTensors, lr: number, cfg: StepConfig): StepLosses {
+  const fr = frStep(model, opt, batch, lr, cfg);
+  const ld = model.discriminator ? dStep(model, opt, fr.features, batch.occluded, lr) : tf.scalar(0);
+  const values = tf.tidy(() => tf.stack([fr.total, ...fr.terms, ld, fr.correct]).dataSync());
+  tf.dispose([fr.total, ...fr.terms, ld, fr.correct, fr.features]);
+  const [total, emp, noisy, f, d, correct] = Array.from(values);
   if (!Number.isFinite(total) || !Number.isFinite(d)) {
-    throw new RunError(`training diverged: the loss became ${Number.isFinite(total) ? d : total} (L_emp ${emp}, L_noisy ${noisy}, L_F ${f}, L_D ${d}). Lower optimizer.lr or check the data; the last good checkpoint is kept.`);
+    throw new RunError(
+      `training diverged: the loss became ${Number.isFinite(total) ? d : total} (L_emp ${emp}, L_noisy ${noisy}, L_F ${f}, L_D ${d}). ` +
+        'The last good checkpoint is kept; lower optimizer.lr or check the data, then run again.',
+    );
   }
-  return { total, emp, noisy, f, d, correct: nCorrect };
+  return { total, emp, noisy, f, d, correct };
 }

@@ -49,6 +49,11 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, O = any> {
   description: string;
   /** JSON Schema of `options`, with defaults; unknown keys must be rejected (additionalProperties: false). */
   optionsSchema: JsonSchema;
+  /**
+   * Optional: derive option values that depend on the experiment (e.g. a block size in pixels at the
+   * manifest's imageSize), written into the resolved manifest after validation.
+   */
+  resolveOptions?(options: O, env: { imageSize: number }): O;
   create(options: O, ctx: BuildContext): KindProducts[K] | Promise<KindProducts[K]>;
 }
 

@@ -26,6 +26,10 @@ export function mostSpecific(errors: readonly ErrorObject[]): ErrorObject {
 export function formatAjvError(e: ErrorObject): string {
   const p = e.params as Record<string, any>;
   const where = `at ${at(e.instancePath)}`;
+  const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (propertyName !== undefined) {
+    return `${where}: key "${propertyName}" is not allowed here${p.pattern ? ` (keys must match ${p.pattern})` : ''}.`;
+  }
   switch (e.keyword) {
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as any)?.properties ?? {});

@@ -34,25 +34,30 @@ export function convPads(h: number, w: number, kh: number, kw: number, stride: n
   return { top, bottom: padH - top, left, right: padW - left, outH, outW };
 }
 
-/** Gradient of conv2d with respect to the filter, through one forward convolution. */
+type Explicit = [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * Gradient of conv2d with respect to the filter, through one forward convolution. The forward
+ * padding is passed to the convolution as explicit padding (no padded copy of x), and the few
+ * extra output positions an uneven padding produces are sliced off the small [Ci, kh, kw, Co] result.
+ */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, stride: number, padding: Padding): tf.Tensor4D {
   return tf.tidy(() => {
     const [, h, w] = x.shape;
     const p = convPads(h, w, kh, kw, stride, padding);
-    // Rows/cols of x the forward pass actually reached: (out-1)*stride + k, after padding.
-    const needH = (p.outH - 1) * stride + kh;
-    const needW = (p.outW - 1) * stride + kw;
-    let xp: tf.Tensor4D = x;
-    if (p.top || p.left || p.bottom || p.right) xp = tf.pad(x, [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]]);
-    if (xp.shape[1] > needH || xp.shape[2] > needW) xp = tf.slice(xp, [0, 0, 0, 0], [-1, needH, needW, -1]);
-    const xT = tf.transpose(xp, [3, 1, 2, 0]); // [Ci, H', W', N]
+    const xT = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci, H, W, N]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, N, Co] as a filter
-    const out = tf.conv2d(xT as tf.Tensor4D, dyT, 1, 'valid', 'NHWC', stride); // [Ci, kh, kw, Co]
+    const pad: Explicit = [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
+    let out = tf.conv2d(xT, dyT, 1, pad, 'NHWC', stride); // [Ci, ≥kh, ≥kw, Co]
+    if (out.shape[1] !== kh || out.shape[2] !== kw) out = tf.slice(out, [0, 0, 0, 0], [-1, kh, kw, -1]);
     return tf.transpose(out, [1, 2, 0, 3]); // [kh, kw, Ci, Co]
   });
 }
 
-/** Gradient of conv2d with respect to its input, through one forward convolution. */
+/**
+ * Gradient of conv2d with respect to its input, through one forward convolution of the
+ * (stride-dilated) output gradient with the flipped filter; padding is explicit, not a copy.
+ */
 export function conv2dInputGrad(
   xShape: [number, number, number, number],
   filter: tf.Tensor4D,
@@ -66,18 +71,22 @@ export function conv2dInputGrad(
     const p = convPads(h, w, kh, kw, stride, padding);
     let d: tf.Tensor4D = dy;
     if (stride > 1) {
-      // Insert stride-1 zeros between the rows and columns of dy.
+      // Insert stride−1 zeros after every row and column of dy (trailing ones are absorbed by the padding below).
       const [, ho, wo, c] = dy.shape;
       const spread = tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, c]), [[0, 0], [0, 0], [0, stride - 1], [0, 0], [0, stride - 1], [0, 0]]);
-      d = tf.slice(tf.reshape(spread, [n, ho * stride, wo * stride, c]) as tf.Tensor4D, [0, 0, 0, 0], [-1, (ho - 1) * stride + 1, (wo - 1) * stride + 1, -1]);
+      d = tf.reshape(spread, [n, ho * stride, wo * stride, c]) as tf.Tensor4D;
     }
     const padTop = kh - 1 - p.top;
     const padLeft = kw - 1 - p.left;
-    const padBottom = h + kh - 1 - padTop - d.shape[1];
-    const padRight = w + kw - 1 - padLeft - d.shape[2];
-    const dp = tf.pad(d, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]]);
+    let padBottom = h + kh - 1 - padTop - d.shape[1];
+    let padRight = w + kw - 1 - padLeft - d.shape[2];
+    if (padBottom < 0 || padRight < 0) {
+      d = tf.slice(d, [0, 0, 0, 0], [-1, d.shape[1] + Math.min(0, padBottom), d.shape[2] + Math.min(0, padRight), -1]);
+      padBottom = Math.max(0, padBottom);
+      padRight = Math.max(0, padRight);
+    }
     const wFlip = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [kh, kw, Co, Ci]
-    return tf.conv2d(dp as tf.Tensor4D, wFlip, 1, 'valid');
+    return tf.conv2d(d, wFlip, 1, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]]);
   });
 }
 

@@ -1,0 +1,115 @@
+import type { Manifest } from '../config/manifest.js';
+import type { CollectedResults } from './collect.js';
+import { discordant, mcnemarExact, mean, std } from './stats.js';
+
+export interface Stat {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export interface TableColumn {
+  name: string;
+  evals: { label: string; bracket: boolean }[];
+}
+
+export interface TableRow {
+  name: string;
+  source: 'ours' | 'reference';
+  /** Per column, per evaluation: ours are mean ± std over seeds; reference values have n = 0. */
+  cells: Record<string, (Stat | null)[]>;
+}
+
+export interface Significance {
+  a: string;
+  b: string;
+  column: string;
+  label: string;
+  /** Discordant (seed, image) pairs: A right and B wrong, and the reverse. */
+  aOnly: number;
+  bOnly: number;
+  pairs: number;
+  p: number;
+}
+
+export interface ResultTable {
+  columns: TableColumn[];
+  rows: TableRow[];
+  /** Best of our rows per column and evaluation (never a reference row). */
+  best: Record<string, (string | null)[]>;
+  significance: Significance[];
+}
+
+/** Assembles the paper-layout table from collected runs; reference rows are kept apart from our statistics. */
+export function buildTable(m: Manifest, results: CollectedResults): ResultTable {
+  const columns: TableColumn[] = m.columns.map((c) => ({ name: c.name, evals: c.evals.map((e) => ({ label: e.label, bracket: e.bracket })) }));
+  const rows: TableRow[] = [];
+  for (const [name, cells] of Object.entries(m.reference?.rows ?? {})) {
+    const row: TableRow = { name, source: 'reference', cells: {} };
+    for (const c of columns) {
+      const vals = cells[c.name] ?? [];
+      row.cells[c.name] = c.evals.map((_, i) => (typeof vals[i] === 'number' ? { mean: vals[i] as number, std: 0, n: 0 } : null));
+    }
+    rows.push(row);
+  }
+  for (const r of m.rows) {
+    const row: TableRow = { name: r.name, source: 'ours', cells: {} };
+    for (const c of columns) {
+      row.cells[c.name] = c.evals.map((_, i) => {
+        const accs = results.cells
+          .filter((x) => x.cell.row === r.name)
+          .map((x) => x.evaluations.get(`${c.name}#${i}`)?.accuracy)
+          .filter((a): a is number => typeof a === 'number');
+        return accs.length ? { mean: mean(accs), std: std(accs), n: accs.length } : null;
+      });
+    }
+    rows.push(row);
+  }
+  const best: ResultTable['best'] = {};
+  for (const c of columns) {
+    best[c.name] = c.evals.map((_, i) => {
+      let top: string | null = null;
+      let topV = -Infinity;
+      for (const row of rows) {
+        const s = row.source === 'ours' ? row.cells[c.name][i] : null;
+        if (s && s.mean > topV) [top, topV] = [row.name, s.mean];
+      }
+      return top;
+    });
+  }
+  return { columns, rows, best, significance: significanceTests(m, results, columns) };
+}
+
+function defaultComparison(m: Manifest): [string, string] | null {
+  const names = m.rows.map((r) => r.name);
+  if (names.includes('M_ResAttAdv') && names.includes('M_Res')) return ['M_ResAttAdv', 'M_Res'];
+  return names.length >= 2 ? [names[names.length - 1], names[0]] : null;
+}
+
+/** Paired McNemar tests of A vs B pooled over seeds and test images (same images, same occlusions). */
+function significanceTests(m: Manifest, results: CollectedResults, columns: TableColumn[]): Significance[] {
+  const pair = m.report.compare ?? defaultComparison(m);
+  if (!pair) return [];
+  const [a, b] = pair;
+  const out: Significance[] = [];
+  for (const c of columns) {
+    c.evals.forEach((ev, i) => {
+      let aOnly = 0;
+      let bOnly = 0;
+      let pairs = 0;
+      for (const seed of m.seeds) {
+        const key = `${c.name}#${i}`;
+        const of = (row: string) => results.cells.find((x) => x.cell.row === row && x.cell.seed === seed && x.evaluations.has(key))?.evaluations.get(key);
+        const ra = of(a);
+        const rb = of(b);
+        if (!ra || !rb || ra.correct.length !== rb.correct.length) continue;
+        const d = discordant(ra.correct, rb.correct);
+        aOnly += d.aOnly;
+        bOnly += d.bOnly;
+        pairs += ra.correct.length;
+      }
+      if (pairs > 0) out.push({ a, b, column: c.name, label: ev.label, aOnly, bOnly, pairs, p: mcnemarExact(aOnly, bOnly) });
+    });
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+import type { Occluder } from '../../../framework/data/occluder.js';
+import { InputError } from '../../../framework/errors.js';
+import { definePlugin } from '../../../framework/plugin/contract.js';
+import { fillRule, fillSchema, fillSquare, scaledSide, type Fill } from '../common/paste.js';
+
+interface Options {
+  region: 'eyes' | 'mouth';
+  size: number;
+  referenceSize: number;
+  pixels: number | null;
+  fill: Fill;
+}
+
+/** Table 3's eye-occluded and mouth-occluded modes: a square centred on the region's landmark box. */
+export default definePlugin<'occluder', Options>({
+  kind: 'occluder',
+  name: 'region',
+  description: "A square (24 px at the paper's scale) centred on the eye region or the mouth region, from the sample's landmarks or region boxes.",
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['region'],
+    properties: {
+      region: { enum: ['eyes', 'mouth'] },
+      size: { type: 'number', exclusiveMinimum: 0, default: 24, description: 'side in pixels at referenceSize' },
+      referenceSize: { type: 'integer', minimum: 1, default: 100, description: 'input size at which `size` is given' },
+      pixels: { type: ['integer', 'null'], minimum: 1, default: null, description: 'side in pixels at imageSize; filled in when the manifest is resolved' },
+      fill: fillSchema,
+    },
+  },
+  resolveOptions: (o, env) => ({ ...o, pixels: o.pixels ?? scaledSide(o.size, o.referenceSize, env.imageSize) }),
+  create(o, ctx): Occluder {
+    const side = Math.min(ctx.imageSize, o.pixels ?? scaledSide(o.size, o.referenceSize, ctx.imageSize));
+    return {
+      title: `${o.region === 'eyes' ? 'eye' : 'mouth'} region (${side} px at ${ctx.imageSize} px)`,
+      apply(sample, size, rng) {
+        const box = sample.regions?.[o.region];
+        if (!box) {
+          throw new InputError(
+            `the "region" occluder needs the ${o.region} region of each test image, and sample ${sample.id} has none. ` +
+              'Use a dataset that provides landmarks or region boxes (ckplus with Landmarks/, affectnet, synthetic-faces).',
+          );
+        }
+        const cx = box.x + box.w / 2;
+        const cy = box.y + box.h / 2;
+        const x0 = Math.max(0, Math.min(size - side, Math.round(cx - side / 2)));
+        const y0 = Math.max(0, Math.min(size - side, Math.round(cy - side / 2)));
+        return fillSquare(sample.image, size, x0, y0, side, fillRule(o.fill, () => rng.next()));
+      },
+    };
+  },
+});

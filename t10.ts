@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { buildResNet } from './plugins/backbones/resnet-common/resnet.js';
+import { FerModel } from './framework/engine/model.js';
+import { Adam } from './framework/engine/adam.js';
+import { trainStep } from './framework/engine/train-step.js';
+await tf.setBackend('wasm'); await tf.ready();
+const S=48, B=64;
+const bb = buildResNet({block:'basic', blocks:[1,1,1,1], widths:[8,16,32,64], stemWidth:8, stemKernel:3, stemStride:2, stemPool:false, convBias:false}, 1, S);
+const model = new FerModel(bb, null, null, 7, [], 1);
+const opt = new Adam({beta1:0.9,beta2:0.999,epsilon:1e-8,weightDecay:1e-4,decoupled:false});
+const batch = { images: tf.randomUniform([B,S,S,3],0,255) as tf.Tensor4D, labels: tf.tensor1d(Array.from({length:B},(_,i)=>i%7)), occluded: tf.zeros([B]) as tf.Tensor1D, masks: tf.zeros([B,24,24,1]) as tf.Tensor4D };
+const step = () => trainStep(model, opt, batch, 1e-3, {lambda1:0.1, lambda2:0.1, prior:[0.5,0.5]});
+for (let i=0;i<3;i++) step();
+let t0 = performance.now(); for (let i=0;i<10;i++) step(); console.log('img/s', (10*B/((performance.now()-t0)/1000)).toFixed(0));
+const prof = await tf.profile(() => { step(); });
+const agg: Record<string,[number,number]> = {};
+for (const k of prof.kernels) { const t = (await (k as any).kernelTimeMs) as number; const e = agg[k.name] ?? [0,0]; e[0]+= typeof t==='number'?t:0; e[1]++; agg[k.name]=e; }
+let tot=0; for (const v of Object.values(agg)) tot+=v[0];
+console.log('total kernel ms', tot.toFixed(1), 'kernels', prof.kernels.length);
+for (const [n,[t,c]] of Object.entries(agg).sort((a,b)=>b[1][0]-a[1][0]).slice(0,14)) console.log(n.padEnd(22), t.toFixed(1), c);
