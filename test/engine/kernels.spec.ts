@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { batchNormTrain } from '../../framework/engine/kernels/batch-norm.js';
+import { conv2d, type Padding } from '../../framework/engine/kernels/conv2d.js';
+import { Rng } from '../../framework/engine/rng.js';
+import { onCpu, useWasm } from '../helpers/backend.js';
+
+function maxRelErr(a: Float32Array | number[], b: Float32Array | number[]): number {
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (scale || 1));
+  return worst;
+}
+
+const randn = (shape: number[], r: Rng) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.normal()), shape);
+
+describe('fer-run gradient kernels against tfjs reference kernels', () => {
+  before(useWasm);
+  const r = new Rng(42);
+  const shapes: [number, number, number, number, number, number, number, Padding][] = [
+    // n, h, w, ci, co, k, stride, padding
+    [1, 7, 9, 3, 4, 3, 1, 'same'],
+    [2, 8, 8, 2, 3, 3, 2, 'same'],
+    [2, 9, 7, 3, 2, 3, 2, 'valid'],
+    [3, 8, 8, 4, 5, 1, 2, 'same'],
+    [1, 11, 11, 2, 2, 5, 2, 'same'],
+    [2, 6, 6, 2, 2, 1, 1, 'valid'],
+    [1, 10, 13, 3, 2, 7, 2, 'same'],
+    [1, 5, 5, 3, 3, 3, 1, 'valid'],
+  ];
+
+  for (const [n, h, w, ci, co, k, s, pad] of shapes) {
+    it(`conv2d gradients on wasm match the stock cpu kernels: x[${n},${h},${w},${ci}] k${k} s${s} ${pad}`, async () => {
+      const xv = randn([n, h, w, ci], r);
+      const fv = randn([k, k, ci, co], r);
+      const loss = (op: typeof conv2d) => (x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(op(x as tf.Tensor4D, f as tf.Tensor4D, s, pad)));
+      const xd = xv.dataSync();
+      const fd = fv.dataSync();
+      const ref = await onCpu(() =>
+        tf.tidy(() => {
+          const g = tf.grads(loss((x, f, st, p) => tf.conv2d(x, f, st, p)))([tf.tensor(xd, xv.shape), tf.tensor(fd, fv.shape)]);
+          return g.map((t) => Array.from(t.dataSync()));
+        }),
+      );
+      const mine = tf.tidy(() => tf.grads(loss(conv2d))([tf.tensor(xd, xv.shape), tf.tensor(fd, fv.shape)]).map((t) => Array.from(t.dataSync())));
+      assert.ok(maxRelErr(mine[0], ref[0]) < 1e-4, `dx error ${maxRelErr(mine[0], ref[0])}`);
+      assert.ok(maxRelErr(mine[1], ref[1]) < 1e-4, `dW error ${maxRelErr(mine[1], ref[1])}`);
+      tf.dispose([xv, fv]);
+    });
+  }
+
+  it('batch norm: values and gradients match autodiff of the textbook formula', () => {
+    const x = randn([3, 4, 5, 6], r);
+    const gamma = randn([6], r);
+    const beta = randn([6], r);
+    const weights = randn([3, 4, 5, 6], r);
+    const ref = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+      return tf.add(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+    };
+    const stats: tf.Tensor[] = [];
+    const mine = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      batchNormTrain(xx as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, (s) => stats.push(s.mean, s.variance));
+    const f = (op: typeof ref) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(xx, g, b), weights));
+    const [a, b] = [ref, mine].map((op) => tf.tidy(() => [op(x, gamma, beta), ...tf.grads(f(op))([x, gamma, beta])].map((t) => Array.from(t.dataSync()))));
+    a.forEach((v, i) => assert.ok(maxRelErr(b[i], v) < 1e-4, `output ${i}: error ${maxRelErr(b[i], v)}`));
+    const { mean } = tf.moments(x, [0, 1, 2]);
+    assert.ok(maxRelErr(Array.from(stats[0].dataSync()), Array.from(mean.dataSync())) < 1e-5, 'batch mean reported for the moving averages');
+    tf.dispose([x, gamma, beta, weights, mean, ...stats]);
+  });
+});
