@@ -99,7 +99,7 @@ export function renderCsv(table: ResultTable): string {
   for (const r of table.rows) {
     const vals = [r.name, r.source === 'ours' ? 'ours' : 'paper'];
     for (const c of table.columns)
-      r.cells[c.name].forEach((s) => vals.push(s ? s.mean.toFixed(4) : '', s && r.source === 'ours' ? s.std.toFixed(4) : '', s ? String(s.n) : ''));
+      r.cells[c.name].forEach((s) => vals.push(s ? s.mean.toFixed(4) : '', s && r.source === 'ours' ? s.std.toFixed(4) : '', s && r.source === 'ours' ? String(s.n) : ''));
     lines.push(vals.map(q).join(','));
   }
   return lines.join('\n') + '\n';

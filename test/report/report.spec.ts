@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Manifest } from '../../framework/config/manifest.js';
+import type { CollectedResults } from '../../framework/report/collect.js';
+import { renderCsv, renderMarkdown, type ReportMeta } from '../../framework/report/markdown.js';
+import { buildTable } from '../../framework/report/table.js';
+
+/** Fixed run records: two rows × two seeds, one bracketed column (clean [occluded]) and one plain column. */
+function fixture(): { manifest: Manifest; results: CollectedResults } {
+  const manifest = {
+    name: 'golden',
+    title: 'Table 1 — golden',
+    seeds: [1, 2],
+    columns: [
+      { name: 'RAF-DB', training: 'raf', test: {}, evals: [{ label: 'clean', occluder: null, bracket: false }, { label: 'occluded', occluder: {}, bracket: true }] },
+      { name: 'FED-RO', training: 'raf', test: {}, evals: [{ label: 'natural', occluder: {}, bracket: true }] },
+    ],
+    rows: [{ name: 'M_Res', set: {} }, { name: 'M_ResAttAdv', set: {} }],
+    reference: { source: 'the paper\'s Table 1', rows: { 'PGCNN [5]': { 'RAF-DB': [0.8327, 0.7805], 'FED-RO': [0.6425] } } },
+    report: { figures: false },
+  } as unknown as Manifest;
+  const acc: Record<string, Record<number, [number, number, number]>> = {
+    M_Res: { 1: [0.8, 0.6, 0.5], 2: [0.82, 0.62, 0.55] },
+    M_ResAttAdv: { 1: [0.84, 0.7, 0.6], 2: [0.84, 0.74, 0.5] },
+  };
+  // Per-image correctness (10 images): M_ResAttAdv right where M_Res is wrong on 3 occluded images per seed.
+  const correct = (row: string, i: number) => (i === 1 ? (row === 'M_Res' ? '1111100000' : '1111111100') : '1111100000');
+  const results: CollectedResults = {
+    backend: 'wasm',
+    cells: Object.entries(acc).flatMap(([row, seeds]) =>
+      Object.entries(seeds).map(([seed, a]) => ({
+        cell: { row, training: 'raf', seed: Number(seed) } as any,
+        dir: '',
+        done: true,
+        history: [],
+        env: null,
+        evaluations: new Map([
+          ['RAF-DB#0', { accuracy: a[0], correct: correct(row, 0) } as any],
+          ['RAF-DB#1', { accuracy: a[1], correct: correct(row, 1) } as any],
+          ['FED-RO#0', { accuracy: a[2], correct: correct(row, 2) } as any],
+        ]),
+      })),
+    ),
+  };
+  return { manifest, results };
+}
+
+const meta: ReportMeta = {
+  title: 'Table 1 — golden',
+  synthetic: true,
+  referenceSource: "the paper's Table 1",
+  data: ['synthetic faces, wild'],
+  backend: 'wasm',
+  seeds: [1, 2],
+  epochs: '3',
+  imageSize: 48,
+  git: '0123456789ab',
+  wallTime: '12 s',
+  generated: '2026-11-28',
+  cellsMissing: 0,
+  figures: [],
+};
+
+describe('report writers against fixed run records', () => {
+  it('Markdown in the paper\'s layout matches the golden file', () => {
+    const { manifest, results } = fixture();
+    const md = renderMarkdown(buildTable(manifest, results), meta);
+    assert.equal(md, readFileSync('test/report/golden/table.md', 'utf8'));
+  });
+
+  it('CSV matches the golden file', () => {
+    const { manifest, results } = fixture();
+    assert.equal(renderCsv(buildTable(manifest, results)), readFileSync('test/report/golden/table.csv', 'utf8'));
+  });
+
+  it('marks the best of our rows, never a reference row, and keeps reference values out of our statistics', () => {
+    const { manifest, results } = fixture();
+    const t = buildTable(manifest, results);
+    assert.deepEqual(t.best['RAF-DB'], ['M_ResAttAdv', 'M_ResAttAdv']);
+    assert.deepEqual(t.best['FED-RO'], ['M_ResAttAdv']);
+    const ours = t.rows.find((r) => r.name === 'M_Res')!;
+    assert.ok(Math.abs(ours.cells['RAF-DB'][0]!.mean - 0.81) < 1e-12);
+    assert.equal(ours.cells['RAF-DB'][0]!.n, 2);
+    const s = t.significance.find((x) => x.column === 'RAF-DB' && x.label === 'occluded')!;
+    assert.deepEqual([s.aOnly, s.bOnly, s.pairs], [6, 0, 20]);
+    assert.ok(Math.abs(s.p - 2 / 64) < 1e-12);
+  });
+
+  it('titles of reports on synthetic data say so', () => {
+    const { manifest, results } = fixture();
+    assert.match(renderMarkdown(buildTable(manifest, results), meta).split('\n')[0], /^# Table 1 — golden \(synthetic data\)$/);
+  });
+});
