@@ -32,7 +32,7 @@ export function cellText(stats: (Stat | null)[], evals: { bracket: boolean }[], 
 
 /** The report's title: synthetic-data reports say so. */
 export function reportTitle(meta: Pick<ReportMeta, 'title' | 'synthetic'>): string {
-  return meta.synthetic && !/synthetic/i.test(meta.title) ? `${meta.title} (synthetic data)` : meta.title;
+  return meta.synthetic && !/synthetic (data|faces)/i.test(meta.title) ? `${meta.title} (synthetic data)` : meta.title;
 }
 
 export function renderMarkdown(table: ResultTable, meta: ReportMeta): string {
