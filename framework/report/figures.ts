@@ -33,7 +33,7 @@ export function accuracySpec(table: ResultTable, title: string): vl.TopLevelSpec
     data: { values },
     layer: [
       { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'accuracy' }, color: { field: 'row', type: 'nominal', title: null } } },
-      { mark: { type: 'errorbar' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'row', type: 'nominal' } } },
+      { mark: { type: 'errorbar' }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'accuracy' }, y2: { field: 'hi' }, color: { field: 'row', type: 'nominal' } } },
     ],
   } as vl.TopLevelSpec;
 }
