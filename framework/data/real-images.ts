@@ -1,0 +1,147 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import sharp from 'sharp';
+import { hashString } from '../engine/rng.js';
+import { InputError, RunError } from '../errors.js';
+import type { Box, Regions, SampleSource } from './dataset.js';
+import { cachedSource } from './image-cache.js';
+
+/** One image of a real dataset, before decoding. Coordinates are in the source image's pixels. */
+export interface ImageEntry {
+  id: string;
+  file: string;
+  label: number;
+  subject?: string;
+  /** Face box to crop before resizing (AffectNet's face_x/y/width/height; CK+'s landmark hull). */
+  crop?: Box;
+  /** 68 landmarks as [x0, y0, x1, y1, …]; eye and mouth boxes are derived from them. */
+  landmarks?: number[];
+}
+
+/** Eye box (points 36–47) and mouth box (48–67) of 68-point landmarks. */
+export function regionsFromLandmarks(pts: number[]): { eyes: Box; mouth: Box } {
+  const box = (from: number, to: number): Box => {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = from; i <= to; i++) (xs.push(pts[2 * i]), ys.push(pts[2 * i + 1]));
+    const x = Math.min(...xs);
+    const y = Math.min(...ys);
+    return { x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y };
+  };
+  return { eyes: box(36, 47), mouth: box(48, 67) };
+}
+
+/** The bounding box of all landmarks, enlarged by `margin` of its size on every side. */
+export function landmarkHull(pts: number[], margin = 0.2): Box {
+  const xs = pts.filter((_, i) => i % 2 === 0);
+  const ys = pts.filter((_, i) => i % 2 === 1);
+  const x0 = Math.min(...xs);
+  const y0 = Math.min(...ys);
+  const w = Math.max(...xs) - x0;
+  const h = Math.max(...ys) - y0;
+  return { x: x0 - w * margin, y: y0 - h * margin * 1.5, w: w * (1 + 2 * margin), h: h * (1 + 2.5 * margin) };
+}
+
+/**
+ * Resolves a path from a dataset's list file inside its root. Entries that escape the root
+ * (absolute paths, "..") are rejected: a list file must never make fer-run read elsewhere.
+ */
+export function insideRoot(root: string, rel: string, where: string): string {
+  if (isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
+    throw new InputError(`${where}: the entry "${rel}" points outside the dataset root ${root}. List entries must be relative paths inside it.`);
+  }
+  const full = resolve(root, rel);
+  if (relative(root, full).startsWith('..' + sep)) throw new InputError(`${where}: the entry "${rel}" points outside the dataset root ${root}.`);
+  return full;
+}
+
+/** Checks a dataset root and the entries it must contain, with an error naming the expected layout. */
+export function requireLayout(name: string, root: string, required: string[], layout: string): void {
+  if (!root || !existsSync(root) || !statSync(root).isDirectory()) {
+    throw new InputError(
+      `${name}: the dataset root "${root}" does not exist. Put your copy of ${name} there (expected layout: ${layout}), ` +
+        'or point the manifest at it (e.g. export FER_DATA=/data/fer, or --set with the dataset\'s "root" option).',
+    );
+  }
+  const missing = required.filter((r) => !existsSync(join(root, r)));
+  if (missing.length) {
+    const found = readdirSync(root).slice(0, 12);
+    throw new InputError(
+      `${name}: ${root} does not have the expected layout (${layout}): missing ${missing.join(', ')}. Found: ${found.join(', ') || '(empty directory)'}.`,
+    );
+  }
+}
+
+async function decode(e: ImageEntry, size: number): Promise<{ image: Uint8Array; regions?: Regions }> {
+  let img = sharp(e.file, { failOn: 'error' });
+  const meta = await img.metadata();
+  const W = meta.width ?? 0;
+  const H = meta.height ?? 0;
+  if (!W || !H) throw new Error('no image dimensions');
+  let crop: Box = { x: 0, y: 0, w: W, h: H };
+  if (e.crop) {
+    const x = Math.max(0, Math.round(e.crop.x));
+    const y = Math.max(0, Math.round(e.crop.y));
+    crop = { x, y, w: Math.max(1, Math.min(W - x, Math.round(e.crop.w))), h: Math.max(1, Math.min(H - y, Math.round(e.crop.h))) };
+    img = img.extract({ left: crop.x, top: crop.y, width: crop.w, height: crop.h });
+  }
+  const { data, info } = await img.resize(size, size, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  let image: Uint8Array;
+  if (info.channels === 3) image = new Uint8Array(data);
+  else {
+    // Greyscale read as three channels.
+    image = new Uint8Array(size * size * 3);
+    for (let i = 0; i < size * size; i++) image[i * 3] = image[i * 3 + 1] = image[i * 3 + 2] = data[i * info.channels];
+  }
+  let regions: Regions | undefined;
+  if (e.landmarks && e.landmarks.length === 136) {
+    const sx = size / crop.w;
+    const sy = size / crop.h;
+    const scaled = e.landmarks.map((v, i) => (i % 2 === 0 ? (v - crop.x) * sx : (v - crop.y) * sy));
+    regions = regionsFromLandmarks(scaled);
+  }
+  return { image, regions };
+}
+
+/**
+ * Decodes and resizes a real dataset's images once into the disk cache (see image-cache.ts).
+ * Unreadable images are skipped and listed; more than `maxBadFraction` of them fails the run.
+ */
+export async function openImages(o: {
+  dataset: string;
+  entries: ImageEntry[];
+  cacheDir: string;
+  size: number;
+  maxBadFraction: number;
+  log?: (l: string) => void;
+}): Promise<SampleSource> {
+  const key = `${o.dataset}-${o.size}-${o.entries.length}-${hashString(JSON.stringify(o.entries)).toString(16)}`;
+  const source = await cachedSource({
+    cacheDir: join(o.cacheDir, o.dataset),
+    key,
+    size: o.size,
+    count: o.entries.length,
+    produce: async (i) => {
+      const e = o.entries[i];
+      try {
+        const { image, regions } = await decode(e, o.size);
+        return { image, record: { id: e.id, label: e.label, subject: e.subject, regions } };
+      } catch (err) {
+        return { skipped: (err as Error).message.split('\n')[0], id: e.id };
+      }
+    },
+    onProgress: (done, total) => o.log?.(`${o.dataset}: decoded ${done}/${total}`),
+  });
+  const bad = source.skipped.length;
+  if (o.entries.length && bad / o.entries.length > o.maxBadFraction) {
+    throw new RunError(
+      `${o.dataset}: ${bad} of ${o.entries.length} images could not be read (more than ${(o.maxBadFraction * 100).toFixed(1)}%), e.g. ` +
+        `${source.skipped.slice(0, 3).map((s) => `${s.id} (${s.reason})`).join('; ')}. Check the copy of the dataset, or raise the "maxBadFraction" option.`,
+    );
+  }
+  return source;
+}
+
+export const realDatasetOptions = {
+  maxBadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.01, description: 'fail when more than this fraction of images cannot be read (they are skipped and listed otherwise)' },
+} as const;

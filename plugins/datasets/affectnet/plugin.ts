@@ -1,0 +1,128 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Dataset } from '../../../framework/data/dataset.js';
+import { C7_CLASSES, CANONICAL_CLASSES } from '../../../framework/data/labels.js';
+import { insideRoot, openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
+import { InputError } from '../../../framework/errors.js';
+import { definePlugin } from '../../../framework/plugin/contract.js';
+import { AFFECTNET_CODES } from './labels.js';
+
+interface Options {
+  root: string;
+  classes: 'C7' | 'C8';
+  occlusionList: string | null;
+  maxBadFraction: number;
+}
+
+const LAYOUT = 'training.csv, validation.csv (subDirectory_filePath, face_x, face_y, face_width, face_height, facial_landmarks, expression, valence, arousal) and Manually_Annotated_Images/<dir>/<file>.jpg';
+const COLUMNS = ['subDirectory_filePath', 'face_x', 'face_y', 'face_width', 'face_height', 'facial_landmarks', 'expression'];
+
+/**
+ * Parses one AffectNet CSV: codes 8–10 dropped, contempt dropped for C7, the face box kept for
+ * cropping, 68-point landmarks parsed ("NULL" tolerated).
+ */
+export function affectnetEntries(root: string, csv: string, classes: readonly string[]): { entries: ImageEntry[]; dropped: number } {
+  const file = join(root, csv);
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  const header = lines[0].split(',').map((h) => h.trim());
+  const col = Object.fromEntries(COLUMNS.map((c) => [c, header.indexOf(c)]));
+  const missing = COLUMNS.filter((c) => col[c] < 0);
+  if (missing.length) throw new InputError(`${file}:1: the header lacks ${missing.join(', ')}; expected ${COLUMNS.join(', ')}, ….`);
+  const entries: ImageEntry[] = [];
+  let dropped = 0;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    const f = line.split(',');
+    const codeText = f[col.expression];
+    const code = Number(codeText);
+    if (!(Number.isInteger(code) && code in AFFECTNET_CODES)) {
+      throw new InputError(`${file}:${i + 1}: expression code "${codeText}" is not one of AffectNet's codes 0–10.`);
+    }
+    const cls = AFFECTNET_CODES[code];
+    const label = cls ? classes.indexOf(cls) : -1;
+    if (label < 0) {
+      dropped++;
+      continue;
+    }
+    const rel = f[col.subDirectory_filePath];
+    const lm = f[col.facial_landmarks];
+    const pts = lm && lm !== 'NULL' ? lm.split(';').map(Number) : undefined;
+    entries.push({
+      id: rel,
+      file: insideRoot(join(root, 'Manually_Annotated_Images'), rel, `${file}:${i + 1}`),
+      label,
+      crop: { x: Number(f[col.face_x]), y: Number(f[col.face_y]), w: Number(f[col.face_width]), h: Number(f[col.face_height]) },
+      landmarks: pts && pts.length === 136 && pts.every(Number.isFinite) ? pts : undefined,
+    });
+  }
+  return { entries, dropped };
+}
+
+/** RAN's realistic-occlusion list for AffectNet ("val/<0-7>/<stem>/"), matched to validation images by file stem. */
+export function affectnetOcclusionEntries(listFile: string, validation: ImageEntry[], classes: readonly string[]): { entries: ImageEntry[]; unknown: string[] } {
+  const byStem = new Map(validation.map((e) => [basename(e.id).replace(/\.[^.]+$/, ''), e]));
+  const entries: ImageEntry[] = [];
+  const unknown: string[] = [];
+  readFileSync(listFile, 'utf8')
+    .split('\n')
+    .forEach((raw, i) => {
+      const parts = raw.trim().split('/').filter(Boolean);
+      if (parts.length === 0) return;
+      if (parts.includes('..')) throw new InputError(`${listFile}:${i + 1}: "${raw.trim()}" points outside the dataset.`);
+      const cls = AFFECTNET_CODES[Number(parts[1])];
+      if (parts.length < 3 || !cls) throw new InputError(`${listFile}:${i + 1}: expected "val/<0-7>/<stem>/", got "${raw.trim()}".`);
+      const e = byStem.get(parts[2]);
+      const label = classes.indexOf(cls);
+      if (!e) unknown.push(parts[2]);
+      else if (label >= 0) entries.push({ ...e, label });
+    });
+  return { entries, unknown };
+}
+
+export default definePlugin<'dataset', Options>({
+  kind: 'dataset',
+  name: 'affectnet',
+  description: `AffectNet (manually annotated): training.csv → "train", validation.csv → "test"; face-box crop before resize; C7 or C8; optional realistic-occlusion list (split "occlusion"). Layout: ${LAYOUT}.`,
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['root'],
+    properties: {
+      root: { type: 'string', description: 'the AffectNet directory' },
+      classes: { enum: ['C7', 'C8'], default: 'C8', description: 'C7 drops contempt (Table 1); C8 keeps it (Table 2)' },
+      occlusionList: { type: ['string', 'null'], default: null, description: "RAN's Occlusion-AffectNet list file, for the split \"occlusion\"" },
+      ...realDatasetOptions,
+    },
+  },
+  create(o, ctx): Dataset {
+    requireLayout('AffectNet', o.root, ['training.csv', 'validation.csv', 'Manually_Annotated_Images'], LAYOUT);
+    const classes = o.classes === 'C8' ? CANONICAL_CLASSES : C7_CLASSES;
+    // The CSVs are parsed on first use: the training list has 287k rows.
+    const cache = new Map<string, ImageEntry[]>();
+    const list = (csv: string) => {
+      if (!cache.has(csv)) {
+        const r = affectnetEntries(o.root, csv, classes);
+        ctx.log(`AffectNet ${csv}: ${r.entries.length} images, ${r.dropped} dropped (codes 8–10${o.classes === 'C7' ? ' and contempt' : ''})`);
+        cache.set(csv, r.entries);
+      }
+      return cache.get(csv)!;
+    };
+    if (o.occlusionList && !existsSync(o.occlusionList)) throw new InputError(`affectnet: the occlusion list ${o.occlusionList} does not exist.`);
+    return {
+      title: `AffectNet (${o.classes})`,
+      synthetic: false,
+      classes,
+      splits: o.occlusionList ? ['train', 'test', 'occlusion'] : ['train', 'test'],
+      async open(split, size) {
+        let entries: ImageEntry[];
+        if (split === 'occlusion') {
+          const r = affectnetOcclusionEntries(o.occlusionList!, list('validation.csv'), classes);
+          ctx.log(`AffectNet occlusion list: ${r.entries.length} images evaluated, ${r.unknown.length} not found in validation.csv`);
+          entries = r.entries;
+        } else entries = list(split === 'train' ? 'training.csv' : 'validation.csv');
+        return openImages({ dataset: `affectnet-${o.classes}-${split}`, entries, cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, log: ctx.log });
+      },
+    };
+  },
+});

@@ -1,0 +1,113 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dataset } from '../../../framework/data/dataset.js';
+import { C7_CLASSES, CANONICAL_CLASSES } from '../../../framework/data/labels.js';
+import { landmarkHull, openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
+import { Rng } from '../../../framework/engine/rng.js';
+import { InputError } from '../../../framework/errors.js';
+import { definePlugin } from '../../../framework/plugin/contract.js';
+import { CKPLUS_CODES } from './labels.js';
+
+interface Options {
+  root: string;
+  includeContempt: boolean;
+  folds: number;
+  fold: number;
+  foldSeed: number;
+  maxBadFraction: number;
+}
+
+const LAYOUT = 'cohn-kanade-images/S005/001/S005_001_00000001.png, Emotion/S005/001/S005_001_00000011_emotion.txt, optional Landmarks/S005/001/…_landmarks.txt';
+
+const dirs = (p: string) => (existsSync(p) ? readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : []);
+
+function readLandmarks(file: string): number[] | undefined {
+  if (!existsSync(file)) return undefined;
+  const pts = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
+  return pts.length === 136 && pts.every(Number.isFinite) ? pts : undefined;
+}
+
+/**
+ * The paper's CK+ protocol: for every labelled sequence, its onset (first) frame as neutral and
+ * its apex (labelled, last) frame with its emotion; contempt excluded unless asked. Subject-
+ * independent folds, deterministic in `foldSeed`; split "test" is fold `fold`, "train" the rest,
+ * "all" everything (cross-dataset tests).
+ */
+export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: number })[]; classes: readonly string[] } {
+  const classes = o.includeContempt ? CANONICAL_CLASSES : C7_CLASSES;
+  const entries: (ImageEntry & { fold: number })[] = [];
+  const subjects = dirs(join(o.root, 'Emotion'));
+  const order = Rng.derive(o.foldSeed, 'ckplus/folds').shuffle([...subjects]);
+  const foldOf = new Map(order.map((s, i) => [s, i % o.folds]));
+  for (const subject of subjects) {
+    for (const seq of dirs(join(o.root, 'Emotion', subject))) {
+      const emoDir = join(o.root, 'Emotion', subject, seq);
+      const emo = readdirSync(emoDir).find((f) => f.endsWith('_emotion.txt'));
+      if (!emo) continue;
+      const text = readFileSync(join(emoDir, emo), 'utf8');
+      const code = Number.parseFloat(text.trim());
+      const cls = CKPLUS_CODES[code];
+      if (!Number.isInteger(code) || !cls) {
+        throw new InputError(`${join(emoDir, emo)}:1: emotion code "${text.trim()}" is not one of CK+'s codes 0–7. Fix or remove the file.`);
+      }
+      if (cls === 'contempt' && !o.includeContempt) continue;
+      const imgDir = join(o.root, 'cohn-kanade-images', subject, seq);
+      const frames = existsSync(imgDir) ? readdirSync(imgDir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort() : [];
+      const apex = emo.replace('_emotion.txt', '');
+      const apexFile = frames.find((f) => f.startsWith(apex));
+      if (!apexFile || frames.length === 0) {
+        throw new InputError(`${join(emoDir, emo)}: its image ${join(imgDir, apex + '.png')} is missing (expected layout: ${LAYOUT}).`);
+      }
+      const fold = foldOf.get(subject)!;
+      for (const [file, label] of [[frames[0], 'neutral'], [apexFile, cls]] as const) {
+        const stem = file.replace(/\.[^.]+$/, '');
+        const landmarks = readLandmarks(join(o.root, 'Landmarks', subject, seq, `${stem}_landmarks.txt`));
+        entries.push({
+          id: `${subject}/${seq}/${file}`,
+          file: join(imgDir, file),
+          label: classes.indexOf(label),
+          subject,
+          landmarks,
+          crop: landmarks ? landmarkHull(landmarks) : undefined,
+          fold,
+        });
+      }
+    }
+  }
+  return { entries, classes };
+}
+
+export default definePlugin<'dataset', Options>({
+  kind: 'dataset',
+  name: 'ckplus',
+  description: `Extended Cohn-Kanade (CK+): onset frame as neutral + apex frame with its label (the paper's 636-image protocol), subject-independent folds. Layout: ${LAYOUT}.`,
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['root'],
+    properties: {
+      root: { type: 'string', description: 'the CK+ directory (holding cohn-kanade-images/ and Emotion/)' },
+      includeContempt: { type: 'boolean', default: false, description: 'keep contempt (C8); the paper excludes it' },
+      folds: { type: 'integer', minimum: 2, maximum: 100, default: 10, description: 'subject-independent folds' },
+      fold: { type: 'integer', minimum: 0, default: 0, description: 'the fold used as "test" (the others are "train")' },
+      foldSeed: { type: 'integer', minimum: 0, default: 0, description: 'seed of the subject-to-fold assignment' },
+      ...realDatasetOptions,
+    },
+  },
+  create(o, ctx): Dataset {
+    requireLayout('CK+', o.root, ['cohn-kanade-images', 'Emotion'], LAYOUT);
+    if (o.fold >= o.folds) throw new InputError(`ckplus: "fold" ${o.fold} must be below "folds" ${o.folds}.`);
+    const { entries, classes } = ckplusEntries(o);
+    ctx.log(`CK+: ${entries.length} images (${entries.length / 2} sequences) from ${new Set(entries.map((e) => e.subject)).size} subjects`);
+    return {
+      title: `CK+ (${entries.length} images, fold ${o.fold + 1}/${o.folds} as test)`,
+      synthetic: false,
+      classes: classes as Dataset['classes'],
+      splits: ['train', 'test', 'all'],
+      async open(split, size) {
+        const chosen = entries.filter((e) => split === 'all' || (split === 'test' ? e.fold === o.fold : e.fold !== o.fold));
+        return openImages({ dataset: 'ckplus', entries: chosen.map(({ fold: _f, ...e }) => e), cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, log: ctx.log });
+      },
+    };
+  },
+});

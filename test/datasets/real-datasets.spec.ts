@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import type { Dataset } from '../../framework/data/dataset.js';
+import type { PluginRef } from '../../framework/plugin/contract.js';
+import { createBuildContext } from '../../framework/plugin/build-context.js';
+import { AFFECTNET_CODES } from '../../plugins/datasets/affectnet/labels.js';
+import { CKPLUS_CODES } from '../../plugins/datasets/ckplus/labels.js';
+import { FEDRO_FOLDERS } from '../../plugins/datasets/fedro/plugin.js';
+import { folderClass } from '../../plugins/datasets/image-folder/plugin.js';
+import { RAFDB_CODES } from '../../plugins/datasets/rafdb/labels.js';
+import { registry_ } from '../helpers/model.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const tmp = tempDir('fer-run-datasets-');
+const cache = join(tmp.dir, 'cache');
+
+async function image(file: string, w: number, h: number, channels: 1 | 3, value: number, format: 'png' | 'jpeg' = 'png'): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true });
+  const raw = Buffer.alloc(w * h * channels, value);
+  const img = sharp(raw, { raw: { width: w, height: h, channels } });
+  await (format === 'png' ? img.png() : img.jpeg()).toFile(file);
+}
+
+function text(file: string, content: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, content);
+}
+
+async function dataset(ref: PluginRef): Promise<Dataset> {
+  const ctx = createBuildContext({ registry: await registry_(), seed: 0, imageSize: 32, cacheDir: cache });
+  return ctx.build('dataset', ref);
+}
+
+/** 68 landmarks: eyes around y = 20, mouth around y = 40, on a 60×50 frame. */
+function landmarks(): string {
+  const pts: [number, number][] = [];
+  for (let i = 0; i < 68; i++) {
+    if (i >= 36 && i <= 47) pts.push([15 + (i - 36) * 2.5, 18 + (i % 2) * 4]);
+    else if (i >= 48) pts.push([22 + (i - 48) * 0.8, 38 + (i % 3) * 2]);
+    else pts.push([10 + (i % 17) * 2.5, 8 + Math.floor(i / 17) * 30]);
+  }
+  return pts.map(([x, y]) => `   ${x.toExponential(7)}   ${y.toExponential(7)}`).join('\n') + '\n';
+}
+
+describe('real dataset adapters on generated fixture trees', function () {
+  this.timeout(60000);
+  after(() => tmp.cleanup());
+
+  describe('label mappings onto the canonical classes', () => {
+    it('CK+', () => assert.deepEqual(CKPLUS_CODES, { 0: 'neutral', 1: 'anger', 2: 'contempt', 3: 'disgust', 4: 'fear', 5: 'happy', 6: 'sad', 7: 'surprise' }));
+    it('RAF-DB', () => assert.deepEqual(RAFDB_CODES, { 1: 'surprise', 2: 'fear', 3: 'disgust', 4: 'happy', 5: 'sad', 6: 'anger', 7: 'neutral' }));
+    it('AffectNet (8–10 dropped)', () =>
+      assert.deepEqual(AFFECTNET_CODES, { 0: 'neutral', 1: 'happy', 2: 'sad', 3: 'surprise', 4: 'fear', 5: 'disgust', 6: 'anger', 7: 'contempt', 8: null, 9: null, 10: null }));
+    it('FED-RO (the "neural" spelling)', () => assert.equal(FEDRO_FOLDERS.neural, 'neutral'));
+    it('image folders', () => {
+      assert.equal(folderClass('Happy', {}), 'happy');
+      assert.equal(folderClass('joy', { joy: 'happy' }), 'happy');
+      assert.equal(folderClass('joy', {}), null);
+    });
+  });
+
+  describe('ckplus', () => {
+    const root = join(tmp.dir, 'CK+');
+    before(async () => {
+      // Subjects S005 (two sequences), S010, S011, S022 (one each); S022's sequence is contempt.
+      const seqs: [string, string, number][] = [['S005', '001', 3], ['S005', '002', 5], ['S010', '001', 7], ['S011', '004', 1], ['S022', '001', 2]];
+      for (const [s, q, code] of seqs) {
+        for (let f = 1; f <= 3; f++) {
+          const stem = `${s}_${q}_0000000${f}`;
+          await image(join(root, 'cohn-kanade-images', s, q, `${stem}.png`), 60, 50, 1, 40 * f);
+          text(join(root, 'Landmarks', s, q, `${stem}_landmarks.txt`), landmarks());
+        }
+        text(join(root, 'Emotion', s, q, `${s}_${q}_00000003_emotion.txt`), `   ${code.toExponential(7)}\n`);
+      }
+    });
+
+    it('takes onset as neutral and apex with its label, drops contempt, reads grey as three channels', async () => {
+      const d = await dataset({ type: 'ckplus', options: { root, folds: 2 } });
+      assert.equal(d.classes.length, 7);
+      const all = await d.open('all', 32);
+      assert.equal(all.length, 8, 'four non-contempt sequences × (onset + apex)');
+      const labels = Array.from({ length: all.length }, (_, i) => d.classes[all.get(i).label]);
+      assert.deepEqual(labels.sort(), ['anger', 'disgust', 'happy', 'neutral', 'neutral', 'neutral', 'neutral', 'surprise']);
+      const s = all.get(0);
+      assert.equal(s.image.length, 32 * 32 * 3);
+      assert.ok(s.image[0] === s.image[1] && s.image[1] === s.image[2], 'grey pixels become three equal channels');
+      assert.ok(s.regions?.eyes && s.regions.mouth && s.regions.eyes.y < s.regions.mouth.y, 'regions from Landmarks/');
+      const c8 = await dataset({ type: 'ckplus', options: { root, folds: 2, includeContempt: true } });
+      assert.equal((await c8.open('all', 32)).length, 10);
+    });
+
+    it('makes subject-disjoint folds, deterministic in the fold seed', async () => {
+      const subjects = async (split: string, foldSeed = 0) => {
+        const src = await (await dataset({ type: 'ckplus', options: { root, folds: 2, foldSeed } })).open(split, 32);
+        return new Set(Array.from({ length: src.length }, (_, i) => src.get(i).subject));
+      };
+      const train = await subjects('train');
+      const test = await subjects('test');
+      assert.ok(train.size > 0 && test.size > 0);
+      for (const s of test) assert.ok(!train.has(s), `subject ${s} in both folds`);
+      assert.deepEqual(await subjects('test'), test);
+    });
+
+    it('an emotion code outside the table is an error naming the file and line', async () => {
+      const bad = join(tmp.dir, 'CK+bad');
+      await image(join(bad, 'cohn-kanade-images', 'S001', '001', 'S001_001_00000001.png'), 8, 8, 1, 9);
+      text(join(bad, 'Emotion', 'S001', '001', 'S001_001_00000001_emotion.txt'), '   9.0000000e+00\n');
+      await assert.rejects(dataset({ type: 'ckplus', options: { root: bad } }), /S001_001_00000001_emotion\.txt:1: emotion code "9\.0000000e\+00" is not one of CK\+'s codes 0–7/);
+    });
+
+    it('a missing root names the expected layout', async () => {
+      await assert.rejects(dataset({ type: 'ckplus', options: { root: join(tmp.dir, 'nope') } }), /CK\+: the dataset root ".*nope" does not exist\. Put your copy of CK\+ there \(expected layout: cohn-kanade-images/);
+      mkdirSync(join(tmp.dir, 'wrong', 'images'), { recursive: true });
+      await assert.rejects(dataset({ type: 'ckplus', options: { root: join(tmp.dir, 'wrong') } }), /does not have the expected layout .* missing cohn-kanade-images, Emotion\. Found: images/);
+    });
+  });
+
+  describe('rafdb', () => {
+    const root = join(tmp.dir, 'RAF-DB');
+    before(async () => {
+      const list = ['train_00001.jpg 4', 'train_00002.jpg 7', 'train_00003.jpg 1', 'train_00004.jpg 5', 'test_0001.jpg 6', 'test_0002.jpg 2'];
+      text(join(root, 'EmoLabel', 'list_patition_label.txt'), list.join('\n') + '\n');
+      for (const l of list) await image(join(root, 'Image', 'aligned', l.split(' ')[0].replace('.jpg', '_aligned.jpg')), 100, 100, 3, 120, 'jpeg');
+      text(join(root, 'Image', 'aligned', 'train_00004_aligned.jpg'), 'this is not a JPEG');
+      text(join(tmp.dir, 'occ-raf.txt'), 'test_0001_aligned 5 1\ntest_0002_aligned 1 2\ntest_0002_aligned 1 2\ntest_9999_aligned 0 1\n');
+    });
+
+    it('maps codes, splits train/test, and fails when more than 1% of the images are unreadable', async () => {
+      const d = await dataset({ type: 'rafdb', options: { root } });
+      const test = await d.open('test', 32);
+      assert.deepEqual([0, 1].map((i) => d.classes[test.get(i).label]), ['anger', 'fear']);
+      await assert.rejects(d.open('train', 32), /rafdb-train: 1 of 4 images could not be read \(more than 1\.0%\), e\.g\. train_00004 \(/);
+    });
+
+    it('skips and lists a corrupt image when the bad fraction is allowed', async () => {
+      const d = await dataset({ type: 'rafdb', options: { root, maxBadFraction: 0.5 } });
+      const train = await d.open('train', 32);
+      assert.equal(train.length, 3);
+      assert.deepEqual(train.skipped.map((s) => s.id), ['train_00004']);
+      assert.deepEqual(Array.from({ length: 3 }, (_, i) => d.classes[train.get(i).label]), ['happy', 'neutral', 'surprise']);
+    });
+
+    it('reads the realistic-occlusion list, removing the duplicate entry', async () => {
+      const d = await dataset({ type: 'rafdb', options: { root, occlusionList: join(tmp.dir, 'occ-raf.txt') } });
+      const occ = await d.open('occlusion', 32);
+      assert.equal(occ.length, 2, 'test_0002 listed twice counts once; test_9999 is not in the label list');
+      assert.deepEqual([0, 1].map((i) => d.classes[occ.get(i).label]), ['anger', 'fear']);
+    });
+
+    it('a label outside the table is an error with file and line; entries cannot escape the root', async () => {
+      const bad = join(tmp.dir, 'RAF-bad');
+      text(join(bad, 'EmoLabel', 'list_patition_label.txt'), 'train_00001.jpg 3\ntrain_00002.jpg 8\n');
+      mkdirSync(join(bad, 'Image', 'aligned'), { recursive: true });
+      await assert.rejects(dataset({ type: 'rafdb', options: { root: bad } }), /list_patition_label\.txt:2: label "8" is not one of RAF-DB's codes 1–7/);
+      text(join(tmp.dir, 'occ-escape.txt'), '../../etc/passwd 1 1\n');
+      await assert.rejects(dataset({ type: 'rafdb', options: { root, occlusionList: join(tmp.dir, 'occ-escape.txt') } }), /occ-escape\.txt:1: "\.\.\/\.\.\/etc\/passwd" is not an image name inside the dataset/);
+    });
+  });
+
+  describe('affectnet', () => {
+    const root = join(tmp.dir, 'AffectNet');
+    const header = 'subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,expression,valence,arousal';
+    const lm = Array.from({ length: 68 }, (_, i) => `${20 + (i % 10) * 4};${20 + Math.floor(i / 10) * 8}`).join(';');
+    before(async () => {
+      const rows = [`1/a.jpg,10,10,60,60,${lm},1,0.5,0.2`, '1/b.jpg,0,0,80,80,NULL,7,0,0', '2/c.jpg,5,5,70,70,NULL,8,0,0', `2/d.jpg,10,10,60,60,${lm},0,0,0`];
+      text(join(root, 'training.csv'), [header, ...rows].join('\n') + '\n');
+      text(join(root, 'validation.csv'), [header, `3/e.jpg,10,10,60,60,${lm},6,0,0`].join('\n') + '\n');
+      for (const f of ['1/a.jpg', '1/b.jpg', '2/c.jpg', '2/d.jpg', '3/e.jpg']) await image(join(root, 'Manually_Annotated_Images', f), 80, 80, 3, 90, 'jpeg');
+      text(join(tmp.dir, 'occ-affectnet.txt'), 'val/6/e/\nval/1/zzz/\n');
+    });
+
+    it('drops codes 8–10, keeps contempt for C8 and drops it for C7, tolerates NULL landmarks', async () => {
+      const c8 = await dataset({ type: 'affectnet', options: { root } });
+      const train8 = await c8.open('train', 32);
+      assert.equal(train8.length, 3);
+      assert.deepEqual(Array.from({ length: 3 }, (_, i) => c8.classes[train8.get(i).label]), ['happy', 'contempt', 'neutral']);
+      assert.equal(train8.get(1).regions, undefined, 'NULL landmarks: no regions');
+      assert.ok(train8.get(0).regions?.mouth, 'landmarks give regions, in the cropped frame');
+      const c7 = await dataset({ type: 'affectnet', options: { root, classes: 'C7' } });
+      assert.equal((await c7.open('train', 32)).length, 2);
+      assert.equal(c7.classes.length, 7);
+    });
+
+    it('matches the realistic-occlusion list to validation images by stem', async () => {
+      const d = await dataset({ type: 'affectnet', options: { root, occlusionList: join(tmp.dir, 'occ-affectnet.txt') } });
+      const occ = await d.open('occlusion', 32);
+      assert.equal(occ.length, 1);
+      assert.equal(d.classes[occ.get(0).label], 'anger');
+    });
+
+    it('an out-of-table code is an error with file and line; paths cannot escape the root', async () => {
+      const bad = join(tmp.dir, 'AffectNet-bad');
+      mkdirSync(join(bad, 'Manually_Annotated_Images'), { recursive: true });
+      text(join(bad, 'training.csv'), `${header}\n1/a.jpg,0,0,8,8,NULL,11,0,0\n`);
+      text(join(bad, 'validation.csv'), `${header}\n../../secret.jpg,0,0,8,8,NULL,1,0,0\n`);
+      const d = await dataset({ type: 'affectnet', options: { root: bad } });
+      await assert.rejects(d.open('train', 32), /training\.csv:2: expression code "11" is not one of AffectNet's codes 0–10/);
+      await assert.rejects(d.open('test', 32), /validation\.csv:2: the entry "\.\.\/\.\.\/secret\.jpg" points outside the dataset root/);
+    });
+  });
+
+  describe('fedro and image-folder', () => {
+    it('fedro reads class folders, the "neural" spelling included, and reports the count found', async () => {
+      const root = join(tmp.dir, 'FED-RO');
+      await image(join(root, 'neural', 'occ_img_1.jpg'), 40, 40, 3, 50, 'jpeg');
+      await image(join(root, 'happy', 'occ_img_2.jpg'), 40, 40, 3, 50, 'jpeg');
+      const d = await dataset({ type: 'fedro', options: { root } });
+      assert.equal(d.title, 'FED-RO (2 of 400 images)');
+      const t = await d.open('test', 32);
+      assert.deepEqual([0, 1].map((i) => d.classes[t.get(i).label]).sort(), ['happy', 'neutral']);
+    });
+
+    it('image-folder maps folders through classMap and explains an unknown folder', async () => {
+      const root = join(tmp.dir, 'mine');
+      await image(join(root, 'train', 'joy', '1.png'), 20, 20, 3, 10);
+      await image(join(root, 'test', 'joy', '2.png'), 20, 20, 3, 10);
+      await image(join(root, 'train', 'sad', '3.png'), 20, 20, 3, 10);
+      await assert.rejects(dataset({ type: 'image-folder', options: { root } }), /folder\(s\) "joy" .* are not canonical classes\. .*Map them with the "classMap" option/);
+      const d = await dataset({ type: 'image-folder', options: { root, classMap: { joy: 'happy' } } });
+      assert.deepEqual(d.classes, ['happy', 'sad']);
+      assert.equal((await d.open('train', 32)).length, 2);
+      assert.equal((await d.open('test', 32)).length, 1);
+    });
+  });
+});
