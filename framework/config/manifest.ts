@@ -9,6 +9,7 @@ export interface TrainingSpec {
   epochs: number;
   batchSize: number;
   limit: number | null;
+  folds: number | null;
 }
 
 export interface ModelSpec {

@@ -108,7 +108,16 @@ function resolveRow(manifest: Manifest, rowIndex: number, validate: ValidateFunc
   return { model: resolved.model, optimizer: resolved.optimizer, trainings: resolved.trainings };
 }
 
-function checkReferences(m: Manifest, file: string): void {
+function checkReferences(m: Manifest, file: string, registry: PluginRegistry): void {
+  for (const [name, t] of Object.entries(m.trainings)) {
+    if (!t.folds) continue;
+    for (const d of t.datasets) {
+      const props = (registry.get('dataset', d.type).optionsSchema.properties ?? {}) as Record<string, unknown>;
+      if (!('fold' in props && 'folds' in props)) {
+        throw new InputError(`${file}: at /trainings/${name}/folds: dataset "${d.type}" has no "fold"/"folds" options, so it cannot be cross-validated. Remove "folds" or use a dataset that supports folds (e.g. ckplus).`);
+      }
+    }
+  }
   const trainings = Object.keys(m.trainings);
   m.columns.forEach((c, i) => {
     if (!(c.training in m.trainings)) {
@@ -147,7 +156,7 @@ export function resolveManifest(loaded: LoadedManifest, registry: PluginRegistry
   const data = structuredClone(loaded.raw);
   if (!validate(data)) fail(loaded.file, validate.errors);
   const manifest = data as unknown as Manifest;
-  checkReferences(manifest, loaded.file);
+  checkReferences(manifest, loaded.file, registry);
   const rows = manifest.rows.map((r, i) => ({ name: r.name, config: resolveRow(manifest, i, validate, loaded.file) }));
   return { file: loaded.file, manifest, rows };
 }

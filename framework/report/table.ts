@@ -56,10 +56,7 @@ export function buildTable(m: Manifest, results: CollectedResults): ResultTable 
     const row: TableRow = { name: r.name, source: 'ours', cells: {} };
     for (const c of columns) {
       row.cells[c.name] = c.evals.map((_, i) => {
-        const accs = results.cells
-          .filter((x) => x.cell.row === r.name)
-          .map((x) => x.evaluations.get(`${c.name}#${i}`)?.accuracy)
-          .filter((a): a is number => typeof a === 'number');
+        const accs = m.seeds.map((seed) => pooled(results, r.name, seed, `${c.name}#${i}`)?.accuracy).filter((a): a is number => typeof a === 'number');
         return accs.length ? { mean: mean(accs), std: std(accs), n: accs.length } : null;
       });
     }
@@ -78,6 +75,20 @@ export function buildTable(m: Manifest, results: CollectedResults): ResultTable 
     });
   }
   return { columns, rows, best, significance: significanceTests(m, results, columns) };
+}
+
+/**
+ * One (row, seed)'s result for an evaluation, pooled over cross-validation folds: held-out
+ * predictions of every fold together (accuracy = all correct / all images). Null if a fold is missing.
+ */
+export function pooled(results: CollectedResults, row: string, seed: number, key: string): { accuracy: number; correct: string } | null {
+  const cells = results.cells.filter((x) => x.cell.row === row && x.cell.seed === seed && x.cell.evaluations.some((e) => `${e.column}#${e.evalIndex}` === key));
+  if (cells.length === 0) return null;
+  const evs = cells.sort((a, b) => (a.cell.fold ?? 0) - (b.cell.fold ?? 0)).map((x) => x.evaluations.get(key));
+  if (evs.some((e) => !e)) return null;
+  const images = evs.reduce((a, e) => a + e!.images, 0);
+  const right = evs.reduce((a, e) => a + e!.accuracy * e!.images, 0);
+  return { accuracy: images ? right / images : 0, correct: evs.map((e) => e!.correct).join('') };
 }
 
 function defaultComparison(m: Manifest): [string, string] | null {
@@ -99,9 +110,8 @@ function significanceTests(m: Manifest, results: CollectedResults, columns: Tabl
       let pairs = 0;
       for (const seed of m.seeds) {
         const key = `${c.name}#${i}`;
-        const of = (row: string) => results.cells.find((x) => x.cell.row === row && x.cell.seed === seed && x.evaluations.has(key))?.evaluations.get(key);
-        const ra = of(a);
-        const rb = of(b);
+        const ra = pooled(results, a, seed, key);
+        const rb = pooled(results, b, seed, key);
         if (!ra || !rb || ra.correct.length !== rb.correct.length) continue;
         const d = discordant(ra.correct, rb.correct);
         aOnly += d.aOnly;

@@ -29,15 +29,21 @@ function fixture(): { manifest: Manifest; results: CollectedResults } {
     backend: 'wasm',
     cells: Object.entries(acc).flatMap(([row, seeds]) =>
       Object.entries(seeds).map(([seed, a]) => ({
-        cell: { row, training: 'raf', seed: Number(seed) } as any,
+        cell: {
+          row,
+          training: 'raf',
+          seed: Number(seed),
+          fold: null,
+          evaluations: [['RAF-DB', 0], ['RAF-DB', 1], ['FED-RO', 0]].map(([column, evalIndex]) => ({ column, evalIndex })),
+        } as any,
         dir: '',
         done: true,
         history: [],
         env: null,
         evaluations: new Map([
-          ['RAF-DB#0', { accuracy: a[0], correct: correct(row, 0) } as any],
-          ['RAF-DB#1', { accuracy: a[1], correct: correct(row, 1) } as any],
-          ['FED-RO#0', { accuracy: a[2], correct: correct(row, 2) } as any],
+          ['RAF-DB#0', { accuracy: a[0], images: 10, correct: correct(row, 0) } as any],
+          ['RAF-DB#1', { accuracy: a[1], images: 10, correct: correct(row, 1) } as any],
+          ['FED-RO#0', { accuracy: a[2], images: 10, correct: correct(row, 2) } as any],
         ]),
       })),
     ),
