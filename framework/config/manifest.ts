@@ -34,6 +34,7 @@ export interface OptimizerSpec {
 
 export interface EvaluationSpec {
   label: string;
+  split: string | null;
   occluder: PluginRef | null;
   bracket: boolean;
 }
