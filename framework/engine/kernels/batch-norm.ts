@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { kernelMode } from './mode.js';
 
 /**
  * Training-mode batch normalisation over N·H·W per channel, with a hand-written gradient.
@@ -22,6 +23,7 @@ export interface BatchStats {
  * out of the surrounding tidy scope, for the moving averages. The caller disposes them.
  */
 export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void): tf.Tensor4D {
+  if (kernelMode() === 'stock') return batchNormStock(x, gamma, beta, onStats);
   const [n, h, w, c] = x.shape;
   const m = n * h * w;
   const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -49,6 +51,13 @@ export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tens
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, gamma, beta) as tf.Tensor4D;
+}
+
+/** The same with tfjs's stock ops (tf.moments + tf.batchNorm, autodiff gradients), for the benchmark's baseline. */
+function batchNormStock(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void): tf.Tensor4D {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  onStats({ mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D });
+  return tf.batchNorm(x, mean, variance, beta, gamma, EPS) as tf.Tensor4D;
 }
 
 /** Inference-mode batch normalisation with moving statistics. */

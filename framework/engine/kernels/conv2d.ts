@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { kernelMode } from './mode.js';
 
 /**
  * A 2-D convolution (NHWC, square stride, 'same' or 'valid' padding) whose gradients are computed
@@ -92,6 +93,7 @@ export function conv2dInputGrad(
 
 /** conv2d with the gradients above. */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
+  if (kernelMode() === 'stock') return tf.conv2d(x, filter, stride, padding);
   const op = tf.customGrad(((xi: tf.Tensor, fi: tf.Tensor, save: tf.GradSaveFunc) => {
     const xx = xi as tf.Tensor4D;
     const ff = fi as tf.Tensor4D;

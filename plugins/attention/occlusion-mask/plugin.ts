@@ -21,8 +21,8 @@ export default definePlugin<'attention', Options>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      layers: { type: 'integer', minimum: 0, maximum: 8, default: 2, description: 'conv–BN–ReLU layers before the 1×1 output convolution' },
-      width: { type: 'integer', minimum: 1, maximum: 1024, default: 32, description: 'channels of those layers' },
+      layers: { type: 'integer', minimum: 0, maximum: 8, default: 1, description: 'conv–BN–ReLU layers before the 1×1 output convolution' },
+      width: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'channels of those layers' },
       kernel: { type: 'integer', enum: [1, 3, 5], default: 3, description: 'kernel size of those layers' },
     },
   },

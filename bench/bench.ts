@@ -1,0 +1,170 @@
+/**
+ * fer-run's benchmarks (`npm run bench`): training and inference throughput of the paper's models
+ * on every available backend, with tfjs's stock kernels and with fer-run's in the same run (so the
+ * speed-up is a ratio), tensor count and RSS across steps, and the data pipeline's rates.
+ * Writes reports/bench/results.json. `npm run bench -- --quick` skips the (very slow) stock cpu runs.
+ */
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Bench } from 'tinybench';
+import { loadRegistry } from '../framework/cli/session.js';
+import type { ModelSpec } from '../framework/config/manifest.js';
+import { assembleBatch } from '../framework/data/batch.js';
+import { epochPlan } from '../framework/data/training-mix.js';
+import { Adam } from '../framework/engine/adam.js';
+import { selectBackend } from '../framework/engine/backend.js';
+import { setKernelMode, type KernelMode } from '../framework/engine/kernels/mode.js';
+import { FerModel } from '../framework/engine/model.js';
+import { Rng } from '../framework/engine/rng.js';
+import { trainStep, type BatchTensors } from '../framework/engine/train-step.js';
+import { createBuildContext } from '../framework/plugin/build-context.js';
+import { writeJsonAtomic } from '../framework/runs/atomic.js';
+import { buildModel } from '../framework/runs/run-experiment.js';
+import { SyntheticFaces } from '../plugins/datasets/synthetic-faces/generator.js';
+
+const quick = process.argv.includes('--quick');
+const SIZE = 64;
+const BATCH = 32;
+const registry = await loadRegistry();
+const cacheDir = join('.cache', 'fer-run');
+
+const spec = (variant: 'M_Res' | 'M_ResAttAdv'): ModelSpec => ({
+  backbone: { type: 'resnet-mini' },
+  attention: variant === 'M_ResAttAdv' ? { type: 'occlusion-mask' } : { type: 'none' },
+  discriminator: variant === 'M_ResAttAdv' ? { type: 'mlp' } : { type: 'none' },
+  classifierHidden: [],
+  lambda1: 0.1,
+  lambda2: 0.1,
+});
+
+async function model(variant: 'M_Res' | 'M_ResAttAdv'): Promise<FerModel> {
+  return buildModel(spec(variant), createBuildContext({ registry, seed: 1, imageSize: SIZE, cacheDir }), 7);
+}
+
+function batchFor(m: FerModel): BatchTensors {
+  const [h, w] = m.backbone.lowShape;
+  return tf.tidy(() => ({
+    images: tf.randomUniform([BATCH, SIZE, SIZE, 3], 0, 255, 'float32', 1) as tf.Tensor4D,
+    labels: tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 7)),
+    occluded: tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 2)),
+    masks: tf.cast(tf.greater(tf.randomUniform([BATCH, h, w, 1], 0, 1, 'float32', 2), 0.5), 'float32') as tf.Tensor4D,
+  }));
+}
+
+const rssMiB = () => Math.round(process.memoryUsage().rss / 2 ** 20);
+const mean = (b: Bench) => {
+  const r = b.tasks[0].result as { state: string; latency?: { mean: number }; error?: Error };
+  if (r.state === 'errored') throw r.error;
+  return r.latency!.mean;
+};
+
+interface TrainRow {
+  backend: string;
+  variant: string;
+  kernels: KernelMode;
+  imagesPerSecond: number | null;
+  note?: string;
+  tensors?: [number, number];
+  rssMiB?: [number, number];
+}
+const training: TrainRow[] = [];
+const inference: { backend: string; variant: string; imagesPerSecond: number }[] = [];
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  await selectBackend(backend);
+  for (const variant of ['M_Res', 'M_ResAttAdv'] as const) {
+    for (const kernels of ['stock', 'fer-run'] as const) {
+      if (backend === 'cpu' && kernels === 'stock' && quick) {
+        training.push({ backend, variant, kernels, imagesPerSecond: null, note: 'skipped (--quick)' });
+        continue;
+      }
+      setKernelMode(kernels);
+      const m = await model(variant);
+      const opt = new Adam({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-4, decoupled: false });
+      const batch = batchFor(m);
+      const step = () => void trainStep(m, opt, batch, 1e-3, { lambda1: 0.1, lambda2: 0.1, prior: [0.5, 0.5] });
+      // The cpu backend is slow even with fer-run's kernels (its forward conv is a JS im2col): few iterations there.
+      const slow = backend === 'cpu';
+      try {
+        step(); // creates Adam's moments
+        const t0 = tf.memory().numTensors;
+        const r0 = rssMiB();
+        const b = new Bench({ time: slow ? 0 : 4000, iterations: slow ? (kernels === 'stock' ? 1 : 2) : 10, warmupIterations: slow ? 0 : 3, warmupTime: 0, throws: true } as never);
+        b.add(`${backend} ${variant} ${kernels}`, step);
+        await b.run();
+        training.push({ backend, variant, kernels, imagesPerSecond: (BATCH * 1000) / mean(b), tensors: [t0, tf.memory().numTensors], rssMiB: [r0, rssMiB()] });
+      } catch (e) {
+        training.push({ backend, variant, kernels, imagesPerSecond: null, note: `cannot train: ${(e as Error).message.split('\n')[0]}` });
+      }
+      tf.dispose(Object.values(batch));
+      opt.dispose();
+      m.dispose();
+      process.stderr.write(`  ${JSON.stringify(training[training.length - 1])}\n`);
+    }
+    setKernelMode('fer-run');
+    const m = await model(variant);
+    const x = tf.randomUniform([BATCH, SIZE, SIZE, 3], 0, 255) as tf.Tensor4D;
+    const b = new Bench(backend === 'cpu' ? { time: 0, iterations: 2, warmupIterations: 1 } : { time: 2000, warmupIterations: 2 });
+    b.add('inference', () => tf.tidy(() => void m.forward(FerModel.normalize(x), { training: false, updates: [] }).logits.dataSync()));
+    await b.run();
+    inference.push({ backend, variant, imagesPerSecond: (BATCH * 1000) / mean(b) });
+    x.dispose();
+    m.dispose();
+  }
+}
+await selectBackend('wasm');
+
+// Data pipeline: face generation, occlusions, batch assembly.
+const gen = new SyntheticFaces({ preset: 'wild', seed: 0, classes: 'C7' });
+let t = performance.now();
+const faces = Array.from({ length: 2000 }, (_, i) => gen.sample('train', i, SIZE));
+const facesPerSecond = 2000 / ((performance.now() - t) / 1000);
+const ctx = createBuildContext({ registry, seed: 1, imageSize: SIZE, cacheDir });
+const occlusionsPerSecond: Record<string, number> = {};
+for (const ref of [{ type: 'objects' }, { type: 'block', options: { size: 16 } }, { type: 'natural' }]) {
+  const occ = await ctx.build('occluder', ref);
+  const rng = new Rng(1);
+  t = performance.now();
+  for (let i = 0; i < 5000; i++) occ.apply(faces[i % faces.length], SIZE, rng);
+  occlusionsPerSecond[ref.type] = 5000 / ((performance.now() - t) / 1000);
+}
+const source = { length: faces.length, get: (i: number) => faces[i], skipped: [] };
+const objects = await ctx.build('occluder', { type: 'objects' });
+const plan = epochPlan(faces.length, BATCH, 0.5, new Rng(1));
+t = performance.now();
+let images = 0;
+for (const items of plan) images += assembleBatch({ source, items, occluder: objects, size: SIZE, maskH: 32, maskW: 32, rng: new Rng(2) }).count;
+const loaderImagesPerSecond = images / ((performance.now() - t) / 1000);
+
+const ferWasm = (v: string) => training.find((r) => r.backend === 'wasm' && r.variant === v && r.kernels === 'fer-run')!.imagesPerSecond!;
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, tfjs: tf.version.tfjs },
+  setup: { network: 'resnet-mini (basic blocks, widths 16/32/64/128, ≈310k parameters)', imageSize: SIZE, batch: BATCH },
+  training,
+  inference,
+  ratios: { attAdvStepCostVsRes: ferWasm('M_Res') / ferWasm('M_ResAttAdv') },
+  data: { facesPerSecond, occlusionsPerSecond, loaderImagesPerSecond, loaderVsTraining: loaderImagesPerSecond / ferWasm('M_Res') },
+};
+writeJsonAtomic(join('reports', 'bench', 'results.json'), results);
+
+const f = (x: number | null | undefined) => (x == null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+console.log(`\nTraining images/s at ${SIZE}×${SIZE}, batch ${BATCH} (${results.machine.cpu}, ${results.machine.cores} cores)`);
+console.log('backend  model         stock   fer-run  speed-up  tensors     RSS MiB');
+for (const backend of ['wasm', 'cpu']) {
+  for (const variant of ['M_Res', 'M_ResAttAdv']) {
+    const s = training.find((r) => r.backend === backend && r.variant === variant && r.kernels === 'stock')!;
+    const o = training.find((r) => r.backend === backend && r.variant === variant && r.kernels === 'fer-run')!;
+    const up = s.imagesPerSecond && o.imagesPerSecond ? `${(o.imagesPerSecond / s.imagesPerSecond).toFixed(0)}×` : '—';
+    console.log(
+      `${backend.padEnd(8)} ${variant.padEnd(12)} ${f(s.imagesPerSecond).padStart(6)}  ${f(o.imagesPerSecond).padStart(7)}  ${up.padStart(8)}  ${o.tensors?.join('→').padStart(9) ?? ''}  ${o.rssMiB?.join('→').padStart(9) ?? ''}${s.note ? `   stock: ${s.note}` : ''}`,
+    );
+  }
+}
+console.log(`M_ResAttAdv step costs ${results.ratios.attAdvStepCostVsRes.toFixed(2)}× the M_Res step (wasm, fer-run kernels)`);
+console.log(`Inference images/s: ${inference.map((r) => `${r.backend} ${r.variant} ${f(r.imagesPerSecond)}`).join(', ')}`);
+console.log(`Synthetic faces: ${f(facesPerSecond)}/s (10,000 in ${(10000 / facesPerSecond).toFixed(1)} s)`);
+console.log(`Occlusions/s: ${Object.entries(occlusionsPerSecond).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
+console.log(`Batch loader: ${f(loaderImagesPerSecond)} images/s = ${results.data.loaderVsTraining.toFixed(1)}× M_Res training`);
+console.log('wrote reports/bench/results.json');
