@@ -16,18 +16,32 @@ function capsule(ctx: SKRSContext2D, x: number, y: number, w: number, h: number)
   ctx.fill();
 }
 
-/** Renders `draw` rotated by `angle` about the centre; alpha is binarised so masks are exact. */
+/**
+ * Renders `draw` rotated by `angle` about the centre, binarises alpha (so masks are exact) and
+ * crops to the drawn pixels, so that a sprite pasted into a w×h box spans the whole box.
+ */
 export function renderSprite(draw: Draw, rng: Rng, angle: number): Sprite {
   const canvas = createCanvas(R, R);
   const ctx = canvas.getContext('2d');
   ctx.translate(R / 2, R / 2);
   ctx.rotate(angle);
-  ctx.scale(R / 100 * 0.92, R / 100 * 0.92);
+  ctx.scale((R / 100) * 0.7, (R / 100) * 0.7);
   ctx.translate(-50, -50);
   draw(ctx, rng);
   const rgba = ctx.getImageData(0, 0, R, R).data;
-  for (let i = 3; i < rgba.length; i += 4) rgba[i] = rgba[i] >= 128 ? 255 : 0;
-  return { width: R, height: R, rgba };
+  let x0 = R, y0 = R, x1 = -1, y1 = -1;
+  for (let y = 0; y < R; y++)
+    for (let x = 0; x < R; x++) {
+      const i = (y * R + x) * 4 + 3;
+      rgba[i] = rgba[i] >= 128 ? 255 : 0;
+      if (rgba[i]) (x0 = Math.min(x0, x)), (y0 = Math.min(y0, y)), (x1 = Math.max(x1, x)), (y1 = Math.max(y1, y));
+    }
+  if (x1 < 0) throw new Error('an occluder template drew nothing');
+  const width = x1 - x0 + 1;
+  const height = y1 - y0 + 1;
+  const out = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) out.set(rgba.subarray(((y0 + y) * R + x0) * 4, ((y0 + y) * R + x1 + 1) * 4), y * width * 4);
+  return { width, height, rgba: out };
 }
 
 /** The paper's synthetic occluders: food, hands and drinks, several templates each. */
