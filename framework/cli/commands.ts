@@ -2,12 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { selectBackend, type BackendChoice } from '../engine/backend.js';
-import { RunError } from '../errors.js';
+import { InputError, RunError } from '../errors.js';
 import { buildReport } from '../report/build-report.js';
 import { runExperiment } from '../runs/run-experiment.js';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { combinedSchema, COMBINED_SCHEMA_FILE } from '../schema/combined-schema.js';
 import { describePlugins } from './describe-plugins.js';
+import { runShards } from './parallel.js';
 import { writePreview } from './preview.js';
 import { loadExperiment, loadRegistry } from './session.js';
 
@@ -43,21 +44,33 @@ export function registerCommands(program: Command): void {
       .option('--runs <dir>', 'run records directory', 'runs')
       .option('--reports <dir>', 'reports directory', 'reports')
       .option('--cache <dir>', 'decoded-image cache directory (default .cache/fer-run or $FER_RUN_CACHE)')
-      .option('--no-report', 'do not write the report after training'),
-  ).action(async (file: string, o: CommonOptions & { backend?: BackendChoice; force?: boolean; runs?: string; reports?: string; cache?: string; report: boolean }) => {
+      .option('--no-report', 'do not write the report after training')
+      .option('--jobs <n>', 'train cells in this many parallel processes (one per core is a good choice)', '1')
+      .addOption(new Option('--shard <k/n>', 'internal: run only the cells i with i % n = k').hideHelp()),
+  ).action(async (file: string, o: CommonOptions & { backend?: BackendChoice; force?: boolean; runs?: string; reports?: string; cache?: string; report: boolean; jobs: string; shard?: string }) => {
     const { resolved, registry } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
     const backend = await selectBackend(o.backend ?? resolved.manifest.backend);
     process.stderr.write(`fer-run: backend ${backend.name} (${backend.package}, tfjs ${backend.tfjsVersion})\n`);
     const d = dirs(o);
     const started = Date.now();
-    const outcomes = await runExperiment({ resolved, registry, backend, ...d, projectDir: process.cwd(), force: o.force });
+    const jobs = Number(o.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs ${o.jobs}: expected a whole number of processes, 1 or more.`);
+    const shard = o.shard ? { index: Number(o.shard.split('/')[0]), count: Number(o.shard.split('/')[1]) } : undefined;
+    if (jobs > 1) {
+      const forwarded = ['run', file, ...(o.set ?? []).flatMap((x) => ['--set', x]), ...(o.plugins ?? []).flatMap((x) => ['--plugins', x]), '--backend', backend.name, '--runs', d.runsDir, '--reports', d.reportsDir, '--cache', d.cacheDir, ...(o.force ? ['--force'] : [])];
+      await runShards(forwarded, jobs);
+    }
+    const outcomes = jobs > 1 ? await runExperiment({ resolved, registry, backend, ...d, projectDir: process.cwd(), progress: false }) : await runExperiment({ resolved, registry, backend, ...d, projectDir: process.cwd(), force: o.force, shard });
     if (o.report) {
       const r = await buildReport({ resolved, registry, ...d, backend: backend.name, log: (l) => process.stderr.write(`fer-run: ${l}\n`) });
       process.stdout.write(`${readFileSync(r.files[0], 'utf8').split('\n## Run metadata')[0].trim()}\n`);
     }
     const failed = outcomes.filter((x) => x.status === 'failed');
+    const secs = ((Date.now() - started) / 1000).toFixed(0);
     process.stderr.write(
-      `fer-run: ${outcomes.length} cell(s): ${outcomes.filter((x) => x.status === 'done').length} trained, ${outcomes.filter((x) => x.status === 'reused').length} reused, ${failed.length} failed, in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+      jobs > 1
+        ? `fer-run: ${outcomes.length} cell(s) in ${jobs} processes, ${failed.length} failed, in ${secs} s\n`
+        : `fer-run: ${outcomes.length} cell(s): ${outcomes.filter((x) => x.status === 'done').length} trained, ${outcomes.filter((x) => x.status === 'reused').length} reused, ${failed.length} failed, in ${secs} s\n`,
     );
     if (failed.length) throw new RunError(`${failed.length} cell(s) failed: ${failed.map((f) => `${f.cell.row}/${f.cell.training}/seed ${f.cell.seed}: ${f.error}`).join('; ')}. See status.json and log.txt in their run directories.`);
   });

@@ -28,6 +28,8 @@ export interface RunOptions {
   force?: boolean;
   /** Stop every training after this many epochs in this call (interruption tests). */
   stopAfterEpochs?: number;
+  /** Run only the cells i with i % count === index (one of several worker processes). */
+  shard?: { index: number; count: number };
   log?: (line: string) => void;
   progress?: boolean;
 }
@@ -154,7 +156,7 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const data = new DataCache(o.registry, m.imageSize, o.cacheDir, log);
   await preflight(o.resolved, data);
-  const cells = expandCells(o.resolved, o.backend.name);
+  const cells = expandCells(o.resolved, o.backend.name).filter((_, i) => !o.shard || i % o.shard.count === o.shard.index);
   const outcomes: CellOutcome[] = [];
   const env = captureEnvironment(o.backend, o.projectDir);
 

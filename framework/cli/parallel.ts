@@ -1,0 +1,23 @@
+import { spawn } from 'node:child_process';
+import { RunError } from '../errors.js';
+
+/**
+ * The parallel executor: `fer-run run --jobs N` starts N copies of itself, each training the
+ * cells i with i % N = k (`--shard k/N`). Cells are self-contained (resolved config in, run
+ * directory out) and the image cache is written atomically, so the copies share nothing else.
+ * Returns once all have finished; their output goes straight to this process's.
+ */
+export async function runShards(argv: string[], jobs: number): Promise<void> {
+  const script = process.argv[1];
+  const codes = await Promise.all(
+    Array.from({ length: jobs }, (_, k) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [...process.execArgv, script, ...argv, '--shard', `${k}/${jobs}`, '--no-report'], { stdio: 'inherit' });
+        child.on('exit', (code) => resolve(code ?? 1));
+        child.on('error', () => resolve(1));
+      }),
+    ),
+  );
+  if (codes.some((c) => c === 2)) throw new RunError('a worker process rejected its input (see its message above).');
+  if (codes.some((c) => c !== 0)) throw new RunError(`${codes.filter((c) => c !== 0).length} of ${jobs} worker processes failed (see their messages above).`);
+}
