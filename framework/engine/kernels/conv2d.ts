@@ -55,9 +55,30 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw
   });
 }
 
+/** Kernel taps of one output phase along one axis: offsets d into dy and the kernel index of each, in d order. */
+function phaseTaps(k: number, stride: number, phase: number, pad: number): { d: number; tap: number }[] {
+  const taps: { d: number; tap: number }[] = [];
+  for (let t = k - 1; t >= 0; t--) if ((phase + pad - t) % stride === 0) taps.push({ d: (phase + pad - t) / stride, tap: t });
+  return taps;
+}
+
 /**
- * Gradient of conv2d with respect to its input, through one forward convolution of the
- * (stride-dilated) output gradient with the flipped filter; padding is explicit, not a copy.
+ * The sub-kernel of taps (rows × cols) of a [kh, kw, a, b] filter. A 0/1 selection matrix times the
+ * filter seen as [kh·kw, a·b]: one small GEMM, where tf.gather and tf.reverse take ~10 ms on wasm.
+ */
+function selectTaps(f: tf.Tensor4D, rows: number[], cols: number[]): tf.Tensor4D {
+  const [kh, kw, a, b] = f.shape;
+  const sel = new Float32Array(rows.length * cols.length * kh * kw);
+  rows.forEach((r, i) => cols.forEach((c, j) => (sel[(i * cols.length + j) * kh * kw + r * kw + c] = 1)));
+  const picked = tf.matMul(tf.tensor2d(sel, [rows.length * cols.length, kh * kw]), tf.reshape(f, [kh * kw, a * b]));
+  return tf.reshape(picked, [rows.length, cols.length, a, b]);
+}
+
+/**
+ * Gradient of conv2d with respect to its input. Stride 1: one forward convolution of dy with the
+ * flipped filter. Stride s > 1: the transposed convolution splits into s² phase convolutions (each
+ * output pixel parity sees its own subset of kernel taps), interleaved afterwards, so no
+ * multiply touches an inserted zero.
  */
 export function conv2dInputGrad(
   xShape: [number, number, number, number],
@@ -67,27 +88,47 @@ export function conv2dInputGrad(
   padding: Padding,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const [n, h, w] = xShape;
+    const [n, h, w, ci] = xShape;
     const [kh, kw] = filter.shape;
     const p = convPads(h, w, kh, kw, stride, padding);
-    let d: tf.Tensor4D = dy;
-    if (stride > 1) {
-      // Insert stride−1 zeros after every row and column of dy (trailing ones are absorbed by the padding below).
-      const [, ho, wo, c] = dy.shape;
-      const spread = tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, c]), [[0, 0], [0, 0], [0, stride - 1], [0, 0], [0, stride - 1], [0, 0]]);
-      d = tf.reshape(spread, [n, ho * stride, wo * stride, c]) as tf.Tensor4D;
+    const [, ho, wo] = dy.shape;
+    const wT = tf.transpose(filter, [0, 1, 3, 2]) as tf.Tensor4D; // [kh, kw, Co, Ci]
+    const hp = Math.ceil(h / stride);
+    const wp = Math.ceil(w / stride);
+    const phases: tf.Tensor4D[] = [];
+    for (let py = 0; py < stride; py++) {
+      for (let px = 0; px < stride; px++) {
+        const ty = phaseTaps(kh, stride, py, p.top);
+        const tx = phaseTaps(kw, stride, px, p.left);
+        if (ty.length === 0 || tx.length === 0) {
+          phases.push(tf.zeros([n, hp, wp, ci]) as tf.Tensor4D);
+          continue;
+        }
+        // Taps are contiguous in d (a step of one tap per stride), so the sub-kernel is a plain conv.
+        const sub = selectTaps(wT, ty.map((t) => t.tap), tx.map((t) => t.tap));
+        const rows = Math.ceil((h - py) / stride);
+        const cols = Math.ceil((w - px) / stride);
+        const top = -ty[0].d;
+        const left = -tx[0].d;
+        let src = dy;
+        let bottom = rows - 1 + ty[ty.length - 1].d - (ho - 1);
+        let right = cols - 1 + tx[tx.length - 1].d - (wo - 1);
+        if (bottom < 0 || right < 0) {
+          src = tf.slice(src, [0, 0, 0, 0], [-1, ho + Math.min(0, bottom), wo + Math.min(0, right), -1]);
+          bottom = Math.max(0, bottom);
+          right = Math.max(0, right);
+        }
+        let out = tf.conv2d(src, sub, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+        if (rows < hp || cols < wp) out = tf.pad(out, [[0, 0], [0, hp - rows], [0, wp - cols], [0, 0]]);
+        phases.push(out);
+      }
     }
-    const padTop = kh - 1 - p.top;
-    const padLeft = kw - 1 - p.left;
-    let padBottom = h + kh - 1 - padTop - d.shape[1];
-    let padRight = w + kw - 1 - padLeft - d.shape[2];
-    if (padBottom < 0 || padRight < 0) {
-      d = tf.slice(d, [0, 0, 0, 0], [-1, d.shape[1] + Math.min(0, padBottom), d.shape[2] + Math.min(0, padRight), -1]);
-      padBottom = Math.max(0, padBottom);
-      padRight = Math.max(0, padRight);
-    }
-    const wFlip = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [kh, kw, Co, Ci]
-    return tf.conv2d(d, wFlip, 1, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]]);
+    if (stride === 1) return phases[0];
+    // Interleave dx[n, s·i + py, s·j + px, c] = phase(py, px)[n, i, j, c]: stacking on an inner axis
+    // puts px next to j (and py next to i), so reshapes do the interleaving without a transpose.
+    const rowsOf = (py: number) => tf.reshape(tf.stack(phases.slice(py * stride, (py + 1) * stride), 3), [n, hp, wp * stride, ci]);
+    const inter = tf.reshape(tf.stack(Array.from({ length: stride }, (_, py) => rowsOf(py)), 2), [n, hp * stride, wp * stride, ci]) as tf.Tensor4D;
+    return hp * stride === h && wp * stride === w ? inter : tf.slice(inter, [0, 0, 0, 0], [-1, h, w, -1]);
   });
 }
 
