@@ -7,7 +7,7 @@ import { PRESETS, type Preset } from './presets.js';
 import { FaceRenderer } from './render.js';
 
 /** Bumped whenever the drawing changes, so disk caches of older faces are not reused. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 8;
 
 export interface GeneratorOptions {
   preset: 'lab' | 'wild';

@@ -169,7 +169,7 @@ export class FaceRenderer {
     ctx.fillRect(0, 0, S, S);
     const n = 6 + rng.int(8);
     for (let i = 0; i < n; i++) {
-      ctx.fillStyle = rgb([rng.int(256), rng.int(256), rng.int(256)], rng.uniform(0.4, 0.9));
+      ctx.fillStyle = rgb([rng.int(256), rng.int(256), rng.int(256)], rng.uniform(0.25, 0.6));
       const x = rng.uniform(0, S);
       const y = rng.uniform(0, S);
       const r = rng.uniform(0.05, 0.3) * S;
