@@ -359,32 +359,29 @@ export class FaceRenderer {
   }
 }
 
+/** One box-filter pass along x (dx = 1) or y (dx = 0) from `src` into `dst`. */
+function blurPass(src: ArrayLike<number>, dst: Float32Array | Float64Array, S: number, rad: number, alongX: boolean): void {
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++)
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        let n = 0;
+        for (let d = -rad; d <= rad; d++) {
+          const xx = alongX ? x + d : x;
+          const yy = alongX ? y : y + d;
+          if (xx >= 0 && xx < S && yy >= 0 && yy < S) (sum += src[(yy * S + xx) * 3 + c]), n++;
+        }
+        dst[(y * S + x) * 3 + c] = sum / n;
+      }
+}
+
 /** In-place box blur of radius r (pixels; fractional radii blend toward the sharp image). */
 function boxBlur(img: Uint8Array, S: number, r: number): void {
   const rad = Math.max(1, Math.round(r));
   const mixW = Math.min(1, r);
   const tmp = new Float32Array(img.length);
-  for (let y = 0; y < S; y++)
-    for (let x = 0; x < S; x++)
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        let n = 0;
-        for (let d = -rad; d <= rad; d++) {
-          const xx = x + d;
-          if (xx >= 0 && xx < S) (sum += img[(y * S + xx) * 3 + c]), n++;
-        }
-        tmp[(y * S + x) * 3 + c] = sum / n;
-      }
-  for (let y = 0; y < S; y++)
-    for (let x = 0; x < S; x++)
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        let n = 0;
-        for (let d = -rad; d <= rad; d++) {
-          const yy = y + d;
-          if (yy >= 0 && yy < S) (sum += tmp[(yy * S + x) * 3 + c]), n++;
-        }
-        const i = (y * S + x) * 3 + c;
-        img[i] = Math.round(img[i] * (1 - mixW) + (sum / n) * mixW);
-      }
+  const out = new Float64Array(img.length);
+  blurPass(img, tmp, S, rad, true);
+  blurPass(tmp, out, S, rad, false);
+  for (let i = 0; i < img.length; i++) img[i] = Math.round(img[i] * (1 - mixW) + out[i] * mixW);
 }

@@ -53,9 +53,34 @@ export function scaledSide(size: number, referenceSize: number, imageSize: numbe
   return Math.max(1, Math.round((size * imageSize) / referenceSize));
 }
 
-export const fillSchema = { enum: ['black', 'gray', 'noise'], default: 'black', description: 'block fill: black, mid-gray, or uniform colour noise' } as const;
-
 export type Fill = 'black' | 'gray' | 'noise';
+
+/** Options shared by the square occluders (block, region): a side given at a reference scale, and a fill. */
+export interface SquareOptions {
+  size: number;
+  referenceSize: number;
+  pixels: number | null;
+  fill: Fill;
+}
+
+export function squareSchema(defaultSize: number) {
+  return {
+    size: { type: 'number', exclusiveMinimum: 0, default: defaultSize, description: 'side in pixels at referenceSize (8, 16, 24 in the paper)' },
+    referenceSize: { type: 'integer', minimum: 1, default: 100, description: 'input size at which `size` is given (the paper does not state its CK+ crop size; 100 px assumed)' },
+    pixels: { type: ['integer', 'null'], minimum: 1, default: null, description: 'side in pixels at imageSize; filled in when the manifest is resolved' },
+    fill: { enum: ['black', 'gray', 'noise'], default: 'black', description: 'fill: black, mid-grey, or uniform colour noise' },
+  } as const;
+}
+
+/** Writes the side in pixels at the manifest's imageSize into the resolved options. */
+export function resolveSquare<O extends SquareOptions>(o: O, env: { imageSize: number }): O {
+  return { ...o, pixels: o.pixels ?? scaledSide(o.size, o.referenceSize, env.imageSize) };
+}
+
+/** The side in pixels of a square occluder at `imageSize`. */
+export function squareSide(o: SquareOptions, imageSize: number): number {
+  return Math.min(imageSize, o.pixels ?? scaledSide(o.size, o.referenceSize, imageSize));
+}
 
 export function fillRule(fill: Fill, next: () => number): (i: number, c: number) => number {
   if (fill === 'black') return () => 0;

@@ -1,14 +1,10 @@
 import type { Occluder } from '../../../framework/data/occluder.js';
 import { InputError } from '../../../framework/errors.js';
 import { definePlugin } from '../../../framework/plugin/contract.js';
-import { fillRule, fillSchema, fillSquare, scaledSide, type Fill } from '../common/paste.js';
+import { fillRule, fillSquare, resolveSquare, squareSchema, squareSide, type SquareOptions } from '../common/paste.js';
 
-interface Options {
+interface Options extends SquareOptions {
   region: 'eyes' | 'mouth';
-  size: number;
-  referenceSize: number;
-  pixels: number | null;
-  fill: Fill;
 }
 
 /** Table 3's eye-occluded and mouth-occluded modes: a square centred on the region's landmark box. */
@@ -22,15 +18,12 @@ export default definePlugin<'occluder', Options>({
     required: ['region'],
     properties: {
       region: { enum: ['eyes', 'mouth'] },
-      size: { type: 'number', exclusiveMinimum: 0, default: 24, description: 'side in pixels at referenceSize' },
-      referenceSize: { type: 'integer', minimum: 1, default: 100, description: 'input size at which `size` is given' },
-      pixels: { type: ['integer', 'null'], minimum: 1, default: null, description: 'side in pixels at imageSize; filled in when the manifest is resolved' },
-      fill: fillSchema,
+      ...squareSchema(24),
     },
   },
-  resolveOptions: (o, env) => ({ ...o, pixels: o.pixels ?? scaledSide(o.size, o.referenceSize, env.imageSize) }),
+  resolveOptions: resolveSquare,
   create(o, ctx): Occluder {
-    const side = Math.min(ctx.imageSize, o.pixels ?? scaledSide(o.size, o.referenceSize, ctx.imageSize));
+    const side = squareSide(o, ctx.imageSize);
     return {
       title: `${o.region === 'eyes' ? 'eye' : 'mouth'} region (${side} px at ${ctx.imageSize} px)`,
       apply(sample, size, rng) {
