@@ -41,6 +41,8 @@ export interface StoredEvaluation extends EvalResult {
   bracket: boolean;
   testTitle: string;
   occluderTitle: string | null;
+  /** Test images that could not be read (skipped, listed here so none is lost silently). */
+  skippedImages: readonly { id: string; reason: string }[];
 }
 
 export interface CellOutcome {
@@ -283,6 +285,7 @@ async function runEvaluation(
     bracket: ev.bracket,
     testTitle: dataset.title,
     occluderTitle: occluder?.title ?? null,
+    skippedImages: source.skipped,
   };
   writeJsonAtomic(rd.evalFile(ev.hash), { config: ev.config, ...stored });
   rd.log(`evaluated ${ev.column} (${ev.label}): accuracy ${(result.accuracy * 100).toFixed(2)}% on ${result.images} images`);

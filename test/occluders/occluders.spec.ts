@@ -131,3 +131,27 @@ describe('occluders', () => {
     assert.throws(() => occ.apply(s, S, new Rng(1)), /needs the mouth region of each test image, and sample t has none/);
   });
 });
+
+describe('objects occluder with user templates', () => {
+  it('loads a directory of RGBA PNG templates and pastes their opaque pixels', async () => {
+    const { tempDir } = await import('../helpers/tmp.js');
+    const sharp = (await import('sharp')).default;
+    const tmp = tempDir();
+    try {
+      // A 20×20 template: opaque red left half, transparent right half.
+      const rgba = Buffer.alloc(20 * 20 * 4);
+      for (let y = 0; y < 20; y++) for (let x = 0; x < 10; x++) rgba.set([255, 0, 0, 255], (y * 20 + x) * 4);
+      await sharp(rgba, { raw: { width: 20, height: 20, channels: 4 } }).png().toFile(`${tmp.dir}/half.png`);
+      const occ = await occluder({ type: 'objects', options: { templates: tmp.dir } });
+      const s = testSample();
+      const { image, mask } = occ.apply(s, S, new Rng(3));
+      const b = bbox(mask);
+      const area = mask.reduce((a, v) => a + v, 0);
+      assert.ok(area > 0 && area === b.w * b.h, 'the opaque half is a filled rectangle');
+      for (let k = 0; k < S * S; k++) if (mask[k]) assert.ok(image[k * 3] >= 200 && image[k * 3 + 1] === 0);
+      await assert.rejects(occluder({ type: 'objects', options: { templates: `${tmp.dir}/none` } }), /templates directory .* does not exist/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
