@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { assembleBatch } from '../data/batch.js';
+import { EpochBatches, inlineFeed, type BatchFeed } from '../data/epoch-batches.js';
 import type { SampleSource } from '../data/dataset.js';
 import type { Occluder } from '../data/occluder.js';
-import { epochPlan, occlusionPrior } from '../data/training-mix.js';
+import { occlusionPrior } from '../data/training-mix.js';
 import { appendJsonLine } from '../runs/atomic.js';
 import { Adam, cosineRestartsLr } from './adam.js';
 import { loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
@@ -49,6 +49,11 @@ export interface TrainOptions {
   progress?: ProgressSink;
   /** Stop after this many epochs in this call (tests of resume); the run continues later. */
   stopAfterEpochs?: number;
+  /**
+   * Where batches come from: by default assembled inline on this thread; the experiment runner
+   * passes a worker-thread prefetcher. Either walks the same seeded epochs, so results are equal.
+   */
+  feed?: (range: { startEpoch: number; endEpoch: number; indices: number[]; maskH: number; maskW: number }) => BatchFeed;
 }
 
 interface CheckpointMeta {
@@ -99,22 +104,22 @@ export async function train(o: TrainOptions): Promise<EpochMetrics[]> {
   const sub = { length: indices.length, get: (i: number) => o.source.get(indices[i]), skipped: o.source.skipped };
   const [maskH, maskW] = model.backbone.lowShape;
   const S = o.imageSize;
-  const plans = (e: number) => epochPlan(indices.length, training.batchSize, o.occluder ? training.mix : 0, Rng.derive(o.seed, `epoch/${e}/order`));
-  const stepsPerEpoch = plans(0).length;
+  const batches = new EpochBatches(sub, o.occluder, { seed: o.seed, batchSize: training.batchSize, mix: training.mix, imageSize: S, maskH, maskW });
+  const stepsPerEpoch = batches.plan(0).length;
   o.progress?.start(stepsPerEpoch * (training.epochs - startEpoch), training.epochs);
   const lastEpoch = Math.min(training.epochs, o.stopAfterEpochs !== undefined ? startEpoch + o.stopAfterEpochs : training.epochs);
+  const feed = o.feed ? o.feed({ startEpoch, endEpoch: lastEpoch, indices, maskH, maskW }) : inlineFeed(batches);
 
   try {
     for (let e = startEpoch; e < lastEpoch; e++) {
-      const plan = plans(e);
+      const plan = batches.plan(e);
       const prior = occlusionPrior(plan);
-      const rng = Rng.derive(o.seed, `epoch/${e}/occlusion`);
       const t0 = performance.now();
       const sums = { total: 0, emp: 0, noisy: 0, f: 0, d: 0, correct: 0 };
       let images = 0;
       let lr = o.optimizer.lr;
       for (let b = 0; b < plan.length; b++) {
-        const host = assembleBatch({ source: sub, items: plan[b], occluder: o.occluder, size: S, maskH, maskW, rng });
+        const host = await feed.next(e);
         lr =
           o.optimizer.schedule.type === 'constant'
             ? o.optimizer.lr
@@ -165,6 +170,7 @@ export async function train(o: TrainOptions): Promise<EpochMetrics[]> {
   } finally {
     o.progress?.stop();
     opt.dispose();
+    await feed.close();
   }
   return history;
 }

@@ -9,6 +9,7 @@ import type { BackendInfo } from '../engine/backend.js';
 import { loadCheckpoint, restoreVariables } from '../engine/checkpoint.js';
 import { FerModel } from '../engine/model.js';
 import { consoleProgress } from '../engine/progress.js';
+import { prefetchFeed } from '../data/prefetch.js';
 import { train, type EpochMetrics } from '../engine/trainer.js';
 import { FerError, InputError, RunError } from '../errors.js';
 import { evaluate, type EvalResult } from '../eval/evaluate.js';
@@ -28,6 +29,8 @@ export interface RunOptions {
   force?: boolean;
   /** Stop every training after this many epochs in this call (interruption tests). */
   stopAfterEpochs?: number;
+  /** Prepare batches ahead on a worker thread (default true). */
+  prefetch?: boolean;
   /** Run only the cells i with i % count === index (one of several worker processes). */
   shard?: { index: number; count: number };
   log?: (line: string) => void;
@@ -199,6 +202,22 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
           metricsFile: rd.metricsLog,
           progress: o.progress === false ? undefined : consoleProgress(label),
           stopAfterEpochs: o.stopAfterEpochs,
+          feed: o.prefetch === false
+            ? undefined
+            : (range) =>
+                prefetchFeed({
+                  pluginFiles: o.registry.all().map((p) => p.file),
+                  datasets: cell.config.training.datasets,
+                  split: cell.config.training.split,
+                  occluder: cell.config.training.occluder ?? null,
+                  seed: cell.seed,
+                  imageSize: m.imageSize,
+                  cacheDir: o.cacheDir,
+                  batchSize: cell.config.training.batchSize,
+                  mix: cell.config.training.mix,
+                  epochs: range.endEpoch,
+                  ...range,
+                }),
         });
         if (history.length < cell.config.training.epochs) {
           rd.setStatus('running', { epochsDone: history.length });

@@ -6,7 +6,7 @@ import { runExperiment, type CellOutcome } from '../../framework/runs/run-experi
 import { tempDir } from './tmp.js';
 
 /** Runs a manifest object in process into `runsDir`; returns the cell outcomes. */
-export async function runManifest(manifest: Record<string, unknown>, runsDir: string, extra: { force?: boolean; stopAfterEpochs?: number } = {}): Promise<CellOutcome[]> {
+export async function runManifest(manifest: Record<string, unknown>, runsDir: string, extra: { force?: boolean; stopAfterEpochs?: number; prefetch?: boolean } = {}): Promise<CellOutcome[]> {
   const tmp = tempDir();
   try {
     const file = tmp.write('m.json', manifest);

@@ -72,6 +72,13 @@ describe('run records', () => {
     assert.notDeepEqual(epochLog(a.dir), epochLog(c.dir));
   });
 
+  it('batches prepared ahead on a worker thread give exactly the metrics of inline batches', async () => {
+    const [worker] = await runManifest(small(), join(tmp.dir, 'pf1', 'runs'));
+    const [inline] = await runManifest(small(), join(tmp.dir, 'pf2', 'runs'), { prefetch: false });
+    assert.deepEqual(epochLog(worker.dir), epochLog(inline.dir));
+    assert.deepEqual(evaluations(worker.dir), evaluations(inline.dir));
+  });
+
   it('an interrupted cell resumes from its checkpoint and ends exactly like an uninterrupted one', async () => {
     const whole = await runManifest(small(), join(tmp.dir, 'whole', 'runs'));
     const runs = join(tmp.dir, 'parts', 'runs');
