@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { SCHEMAS_DIR } from '../paths.js';
 import { InputError } from '../errors.js';
 import type { PluginKind } from '../plugin/contract.js';
 import { didYouMean } from '../plugin/did-you-mean.js';
@@ -11,22 +12,8 @@ import type { LoadedManifest } from './load-manifest.js';
 import type { Manifest, RowConfig } from './manifest.js';
 
 
-function envelopeSchemaPath(): string {
-  // Sources: framework/config → ../../schemas; dist: dist/framework/config → ../../../schemas.
-  for (const rel of ['../../schemas/manifest.schema.json', '../../../schemas/manifest.schema.json']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    try {
-      readFileSync(p);
-      return p;
-    } catch {
-      /* try the next layout */
-    }
-  }
-  throw new Error('schemas/manifest.schema.json not found next to the framework');
-}
-
 export function loadEnvelopeSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(envelopeSchemaPath(), 'utf8'));
+  return JSON.parse(readFileSync(join(SCHEMAS_DIR, 'manifest.schema.json'), 'utf8'));
 }
 
 /**

@@ -1,17 +1,11 @@
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SCHEMAS_DIR } from '../paths.js';
 import { PLUGIN_KINDS, type JsonSchema } from '../plugin/contract.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import { loadEnvelopeSchema } from '../config/resolve-manifest.js';
 
-/** schemas/manifest.combined.schema.json at the project root (sources or dist layout). */
-export const COMBINED_SCHEMA_FILE = (() => {
-  for (const rel of ['../../schemas/', '../../../schemas/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(dir)) return `${dir}manifest.combined.schema.json`;
-  }
-  return 'schemas/manifest.combined.schema.json';
-})();
+/** schemas/manifest.combined.schema.json at the project root. */
+export const COMBINED_SCHEMA_FILE = join(SCHEMAS_DIR, 'manifest.combined.schema.json');
 
 /** Replaces every {"pluginRef": kind} with a $ref to that kind's union of plugin schemas. */
 function expand(node: unknown): unknown {
