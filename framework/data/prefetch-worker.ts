@@ -5,6 +5,7 @@ import { createBuildContext } from '../plugin/build-context.js';
 import { PluginRegistry } from '../plugin/registry.js';
 import { FerError, InputError } from '../errors.js';
 import type { SampleSource } from './dataset.js';
+import { concatSources, subsetSource } from './concat-source.js';
 import { EpochBatches } from './epoch-batches.js';
 import type { FromWorker, PrefetchInit, ToWorker } from './prefetch-protocol.js';
 
@@ -27,15 +28,7 @@ async function run(init: PrefetchInit): Promise<void> {
   const dataCtx = createBuildContext({ registry, seed: 0, imageSize: init.imageSize, cacheDir: init.cacheDir });
   const sources: SampleSource[] = [];
   for (const ref of init.datasets) sources.push(await (await dataCtx.build('dataset', ref)).open(init.split, init.imageSize));
-  const offsets: number[] = [];
-  let n = 0;
-  for (const s of sources) (offsets.push(n), (n += s.length));
-  const all = (i: number) => {
-    let k = offsets.length - 1;
-    while (offsets[k] > i) k--;
-    return sources[k].get(i - offsets[k]);
-  };
-  const source: SampleSource = { length: init.indices.length, get: (i) => all(init.indices[i]), skipped: [] };
+  const source = subsetSource(concatSources(sources), init.indices);
   const ctx = createBuildContext({ registry, seed: init.seed, imageSize: init.imageSize, cacheDir: init.cacheDir });
   const occluder = init.occluder ? await ctx.build('occluder', init.occluder) : null;
   const batches = new EpochBatches(source, occluder, init);

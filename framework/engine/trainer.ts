@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { subsetSource } from '../data/concat-source.js';
 import { EpochBatches, inlineFeed, type BatchFeed } from '../data/epoch-batches.js';
 import type { SampleSource } from '../data/dataset.js';
 import type { Occluder } from '../data/occluder.js';
@@ -101,7 +102,7 @@ export async function train(o: TrainOptions): Promise<EpochMetrics[]> {
   }
 
   const indices = trainingIndices(o.source.length, training.limit, o.seed);
-  const sub = { length: indices.length, get: (i: number) => o.source.get(indices[i]), skipped: o.source.skipped };
+  const sub = subsetSource(o.source, indices);
   const [maskH, maskW] = model.backbone.lowShape;
   const S = o.imageSize;
   const batches = new EpochBatches(sub, o.occluder, { seed: o.seed, batchSize: training.batchSize, mix: training.mix, imageSize: S, maskH, maskW });

@@ -10,6 +10,7 @@ import { loadCheckpoint, restoreVariables } from '../engine/checkpoint.js';
 import { FerModel } from '../engine/model.js';
 import { consoleProgress } from '../engine/progress.js';
 import { prefetchFeed } from '../data/prefetch.js';
+import { concatSources } from '../data/concat-source.js';
 import { train, type EpochMetrics } from '../engine/trainer.js';
 import { FerError, InputError, RunError } from '../errors.js';
 import { evaluate, type EvalResult } from '../eval/evaluate.js';
@@ -93,23 +94,6 @@ class DataCache {
     }
     return s;
   }
-}
-
-/** Several training datasets (Table 2's AffectNet + RAF-DB) as one source; their class lists must match. */
-function concatSources(sources: SampleSource[]): SampleSource {
-  if (sources.length === 1) return sources[0];
-  const offsets: number[] = [];
-  let n = 0;
-  for (const s of sources) (offsets.push(n), (n += s.length));
-  return {
-    length: n,
-    skipped: sources.flatMap((s) => s.skipped),
-    get(i) {
-      let k = offsets.length - 1;
-      while (offsets[k] > i) k--;
-      return sources[k].get(i - offsets[k]);
-    },
-  };
 }
 
 async function trainingData(cell: TrainingCell, data: DataCache): Promise<{ source: SampleSource; classes: readonly string[]; datasets: Dataset[] }> {
