@@ -15,8 +15,6 @@ export interface HostBatch {
   masks: Float32Array;
   maskH: number;
   maskW: number;
-  /** Full-resolution masks (evaluation: IoU/AUC of φ), count × size × size; only when asked. */
-  fullMasks?: Uint8Array;
   ids: string[];
 }
 
@@ -28,9 +26,8 @@ export interface AssembleOptions {
   maskH: number;
   maskW: number;
   rng: Rng;
-  /** Maps a sample's label to the model's class index (cross-dataset); -1 drops nothing here, callers filter. */
+  /** Maps a sample's label to the model's class index (cross-dataset test sets); callers drop unmapped samples first. */
   labelMap?: (label: number) => number;
-  keepFullMasks?: boolean;
 }
 
 /** Reads, occludes and packs the items of one batch. Occlusions draw from `rng` in item order. */
@@ -42,7 +39,6 @@ export function assembleBatch(o: AssembleOptions): HostBatch {
   const labels = new Float32Array(count);
   const occluded = new Float32Array(count);
   const masks = new Float32Array(count * o.maskH * o.maskW);
-  const fullMasks = o.keepFullMasks ? new Uint8Array(count * px) : undefined;
   const ids: string[] = [];
   items.forEach((it, i) => {
     const sample = o.source.get(it.index);
@@ -51,12 +47,11 @@ export function assembleBatch(o: AssembleOptions): HostBatch {
       const occ = o.occluder.apply(sample, size, o.rng);
       image = occ.image;
       downsampleMask(occ.mask, size, o.maskH, o.maskW, masks, i * o.maskH * o.maskW);
-      fullMasks?.set(occ.mask, i * px);
       occluded[i] = 1;
     }
     images.set(image, i * px * 3);
     labels[i] = o.labelMap ? o.labelMap(sample.label) : sample.label;
     ids.push(sample.id);
   });
-  return { size, count, images, labels, occluded, masks, maskH: o.maskH, maskW: o.maskW, fullMasks, ids };
+  return { size, count, images, labels, occluded, masks, maskH: o.maskH, maskW: o.maskW, ids };
 }
