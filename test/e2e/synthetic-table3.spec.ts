@@ -49,5 +49,10 @@ describe('end to end: a 1-epoch tiny version of synthetic Table 3', () => {
     const again = await cli(file, '--runs', join(tmp.dir, 'runs'), '--reports', join(tmp.dir, 'reports'), '--cache', join(tmp.dir, 'cache'), '--backend', 'wasm', '--no-report');
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /0 trained, 4 reused, 0 failed/);
+    // `fer-run report` rebuilds the same table from the run records, training nothing.
+    const rebuilt = await cli('report', file, '--runs', join(tmp.dir, 'runs'), '--reports', join(tmp.dir, 'rebuilt'), '--cache', join(tmp.dir, 'cache'), '--backend', 'wasm');
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    const table = (text: string) => text.slice(text.indexOf('| Methods'), text.indexOf('## Run metadata'));
+    assert.equal(table(readFileSync(join(tmp.dir, 'rebuilt', 'tiny-table3', 'table.md'), 'utf8')), table(md));
   });
 });
