@@ -62,6 +62,13 @@ export function loadCheckpoint<M>(file: string): LoadedCheckpoint<M> | null {
   }
 }
 
+/** Loads a model's final weights from a finished cell's checkpoint. */
+export function restoreModel(model: { variables(): Map<string, tf.Variable> }, file: string): void {
+  const ckpt = loadCheckpoint(file);
+  if (!ckpt) throw new RunError(`${file}: the checkpoint is missing. Run the experiment again (with --force to recompute the cell).`);
+  restoreVariables(ckpt, model.variables(), file);
+}
+
 /** Copies checkpoint values into existing variables, checking that every one is present with its shape. */
 export function restoreVariables(ckpt: LoadedCheckpoint<unknown>, vars: Map<string, tf.Variable>, file: string): void {
   for (const [name, v] of vars) {

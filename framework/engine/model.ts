@@ -55,6 +55,12 @@ export class FerModel {
     }
   }
 
+  /** Every variable of the model by name, trained and kept (batch-norm statistics): what a checkpoint holds. */
+  variables(): Map<string, tf.Variable> {
+    const all = this.allParams();
+    return new Map([...all.trainable, ...all.state]);
+  }
+
   allParams(): ParamSet {
     return mergeParams(this.params('extractor'), this.params('attention'), this.params('classifier'), this.params('discriminator'));
   }

@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { subsetSource } from '../data/concat-source.js';
 import { EpochBatches, inlineFeed, type BatchFeed } from '../data/epoch-batches.js';
 import type { SampleSource } from '../data/dataset.js';
 import type { Occluder } from '../data/occluder.js';
 import { occlusionPrior } from '../data/training-mix.js';
-import { appendJsonLine } from '../runs/atomic.js';
+import { appendJsonLine, readJsonLines } from '../runs/atomic.js';
 import { Adam, cosineRestartsLr } from './adam.js';
 import { loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
 import type { FerModel } from './model.js';
@@ -81,8 +80,7 @@ export function trainingIndices(n: number, limit: number | null, seed: number): 
 export async function train(o: TrainOptions): Promise<EpochMetrics[]> {
   const { model, training } = o;
   const opt = new Adam({ beta1: o.optimizer.beta1, beta2: o.optimizer.beta2, epsilon: o.optimizer.epsilon, weightDecay: o.optimizer.weightDecay, decoupled: o.optimizer.decoupled });
-  const vars = model.allParams();
-  const allVars = new Map([...vars.trainable, ...vars.state]);
+  const allVars = model.variables();
   let history: EpochMetrics[] = [];
   let startEpoch = 0;
 
@@ -93,11 +91,7 @@ export async function train(o: TrainOptions): Promise<EpochMetrics[]> {
     history = ckpt.meta.history;
     startEpoch = ckpt.meta.epoch + 1;
     // metrics.jsonl is append-only: add the epochs the checkpoint knows but the log lacks (a crash between the two writes).
-    const logged = new Set(
-      existsSync(o.metricsFile)
-        ? readFileSync(o.metricsFile, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as EpochMetrics).epoch)
-        : [],
-    );
+    const logged = new Set(readJsonLines<EpochMetrics>(o.metricsFile).map((m) => m.epoch));
     for (const m of history) if (!logged.has(m.epoch)) appendJsonLine(o.metricsFile, m);
   }
 

@@ -1,11 +1,12 @@
 import { join, relative } from 'node:path';
 import type { ResolvedManifest } from '../config/resolve-manifest.js';
-import { loadCheckpoint, restoreVariables } from '../engine/checkpoint.js';
+import { restoreModel } from '../engine/checkpoint.js';
 import type { Occluder } from '../data/occluder.js';
 import { createBuildContext } from '../plugin/build-context.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { buildModel } from '../runs/run-experiment.js';
+import { datasetRefs } from '../runs/cells.js';
 import { collectResults, type CollectedResults } from './collect.js';
 import { accuracySpec, curvesSpec, renderChart } from './figures.js';
 import { maskGridPng } from './mask-grid.js';
@@ -37,9 +38,7 @@ async function figure2(o: ReportOptions, results: CollectedResults, dir: string)
   const trainDataset = await ctx.build('dataset', cell.cell.config.training.datasets[0]);
   const model = await buildModel(cell.cell.config.model, ctx, trainDataset.classes.length);
   try {
-    const all = model.allParams();
-    const file = join(cell.dir, 'checkpoint', 'last.ckpt');
-    restoreVariables(loadCheckpoint(file)!, new Map([...all.trainable, ...all.state]), file);
+    restoreModel(model, join(cell.dir, 'checkpoint', 'last.ckpt'));
     const occluders: Occluder[] = [];
     if (cell.cell.config.training.occluder) occluders.push(await ctx.build('occluder', cell.cell.config.training.occluder));
     if (o.registry.has('occluder', 'natural')) occluders.push(await ctx.build('occluder', { type: 'natural' }));
@@ -60,10 +59,7 @@ export async function buildReport(o: ReportOptions): Promise<{ dir: string; file
   const table = buildTable(m, results);
   const dir = join(o.reportsDir, m.name);
   const ctx = createBuildContext({ registry: o.registry, seed: 0, imageSize: m.imageSize, cacheDir: o.cacheDir });
-  const dataRefs = new Map<string, { type: string; options?: Record<string, unknown> }>();
-  for (const row of o.resolved.rows) for (const t of Object.values(row.config.trainings)) for (const r of t.datasets) dataRefs.set(JSON.stringify(r), r);
-  for (const c of m.columns) dataRefs.set(JSON.stringify(c.test.dataset), c.test.dataset);
-  const datasets = await Promise.all([...dataRefs.values()].map((r) => ctx.build('dataset', r)));
+  const datasets = await Promise.all(datasetRefs(o.resolved).map((r) => ctx.build('dataset', r)));
   const synthetic = datasets.some((d) => d.synthetic);
   const title = reportTitle({ title: m.title, synthetic });
   const files: string[] = [];

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedManifest } from '../config/resolve-manifest.js';
 import type { EpochMetrics } from '../engine/trainer.js';
+import { readJsonIfExists, readJsonLines } from '../runs/atomic.js';
 import { expandCells, type TrainingCell } from '../runs/cells.js';
 import type { StoredEvaluation } from '../runs/run-experiment.js';
 
@@ -18,21 +18,18 @@ export interface CollectedResults {
   }[];
 }
 
-const read = <T>(file: string): T | null => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null);
 
 function collectFor(resolved: ResolvedManifest, runsDir: string, backend: string): CollectedResults {
   const cells = expandCells(resolved, backend).map((cell) => {
     const dir = join(runsDir, resolved.manifest.name, cell.hash);
-    const status = read<{ status: string }>(join(dir, 'status.json'));
-    const history = existsSync(join(dir, 'metrics.jsonl'))
-      ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochMetrics)
-      : [];
+    const status = readJsonIfExists<{ status: string }>(join(dir, 'status.json'));
+    const history = readJsonLines<EpochMetrics>(join(dir, 'metrics.jsonl'));
     const evaluations = new Map<string, StoredEvaluation>();
     for (const ev of cell.evaluations) {
-      const r = read<StoredEvaluation>(join(dir, 'evals', `${ev.hash}.json`));
+      const r = readJsonIfExists<StoredEvaluation>(join(dir, 'evals', `${ev.hash}.json`));
       if (r) evaluations.set(`${ev.column}#${ev.evalIndex}`, r);
     }
-    return { cell, dir, done: status?.status === 'done', history, env: read<Record<string, unknown>>(join(dir, 'env.json')), evaluations };
+    return { cell, dir, done: status?.status === 'done', history, env: readJsonIfExists<Record<string, unknown>>(join(dir, 'env.json')), evaluations };
   });
   return { backend, cells };
 }

@@ -46,6 +46,14 @@ export interface TrainingCell {
   evaluations: EvaluationCell[];
 }
 
+/** Every distinct dataset reference of an experiment: all rows' trainings, then the columns' test sets. */
+export function datasetRefs(resolved: ResolvedManifest): PluginRef[] {
+  const refs = new Map<string, PluginRef>();
+  for (const row of resolved.rows) for (const t of Object.values(row.config.trainings)) for (const r of t.datasets) refs.set(JSON.stringify(r), r);
+  for (const c of resolved.manifest.columns) refs.set(JSON.stringify(c.test.dataset), c.test.dataset);
+  return [...refs.values()];
+}
+
 /** A dataset reference with its fold options set (for k-fold trainings). */
 function withFold(ref: PluginRef, fold: number, folds: number): PluginRef {
   return { ...ref, options: { ...ref.options, fold, folds } };

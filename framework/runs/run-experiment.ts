@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset, SampleSource } from '../data/dataset.js';
 import type { Occluder } from '../data/occluder.js';
@@ -6,7 +6,7 @@ import type { BuildContext, PluginRef } from '../plugin/contract.js';
 import type { ModelSpec } from '../config/manifest.js';
 import type { ResolvedManifest } from '../config/resolve-manifest.js';
 import type { BackendInfo } from '../engine/backend.js';
-import { loadCheckpoint, restoreVariables } from '../engine/checkpoint.js';
+import { restoreModel } from '../engine/checkpoint.js';
 import { FerModel } from '../engine/model.js';
 import { consoleProgress } from '../engine/progress.js';
 import { prefetchFeed } from '../data/prefetch.js';
@@ -16,8 +16,8 @@ import { FerError, InputError, RunError } from '../errors.js';
 import { evaluate, type EvalResult } from '../eval/evaluate.js';
 import { createBuildContext } from '../plugin/build-context.js';
 import type { PluginRegistry } from '../plugin/registry.js';
-import { writeJsonAtomic } from './atomic.js';
-import { expandCells, type EvaluationCell, type TrainingCell } from './cells.js';
+import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
+import { datasetRefs, expandCells, type EvaluationCell, type TrainingCell } from './cells.js';
 import { captureEnvironment, RunDir } from './run-record.js';
 
 export interface RunOptions {
@@ -114,11 +114,8 @@ async function trainingData(cell: TrainingCell, data: DataCache): Promise<{ sour
 
 /** Fails with an exit-2 error before any training when a dataset is missing or misconfigured. */
 async function preflight(resolved: ResolvedManifest, data: DataCache): Promise<void> {
-  const refs = new Map<string, PluginRef>();
-  for (const row of resolved.rows) for (const t of Object.values(row.config.trainings)) for (const r of t.datasets) refs.set(refKey(r), r);
-  for (const c of resolved.manifest.columns) refs.set(refKey(c.test.dataset), c.test.dataset);
   const problems: string[] = [];
-  for (const r of refs.values()) {
+  for (const r of datasetRefs(resolved)) {
     try {
       await data.dataset(r);
     } catch (e) {
@@ -128,10 +125,6 @@ async function preflight(resolved: ResolvedManifest, data: DataCache): Promise<v
   }
   if (problems.length === 1) throw new InputError(problems[0]);
   if (problems.length > 1) throw new InputError(`${problems.length} datasets are not usable:\n- ${problems.join('\n- ')}`);
-}
-
-function readJson<T>(file: string): T | null {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
 }
 
 /**
@@ -213,8 +206,7 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
         status = 'done';
       } else {
         // Finished earlier: load the final weights for the evaluations added since.
-        const all = model.allParams();
-        restoreVariables(loadCheckpoint(rd.checkpoint)!, new Map([...all.trainable, ...all.state]), rd.checkpoint);
+        restoreModel(model, rd.checkpoint);
       }
       for (const ev of missingEvals) await runEvaluation(ev, model, classes, ctx, data, rd, m.imageSize);
       await updateEvalSummary(rd, cell);
@@ -296,9 +288,9 @@ async function runEvaluation(
 
 /** metrics.json's `evaluations` block: accuracy per column/eval, for a quick look without the report. */
 async function updateEvalSummary(rd: RunDir, cell: TrainingCell): Promise<void> {
-  const metrics = readJson<Record<string, unknown>>(rd.metrics) ?? {};
+  const metrics = readJsonIfExists<Record<string, unknown>>(rd.metrics) ?? {};
   const evaluations = cell.evaluations.map((e) => {
-    const r = readJson<StoredEvaluation>(rd.evalFile(e.hash));
+    const r = readJsonIfExists<StoredEvaluation>(rd.evalFile(e.hash));
     return { column: e.column, label: e.label, accuracy: r?.accuracy ?? null, images: r?.images ?? 0, mask: r?.mask ?? null, file: `evals/${e.hash}.json` };
   });
   writeJsonAtomic(rd.metrics, { ...metrics, evaluations });

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BackendInfo } from '../engine/backend.js';
-import { writeJsonAtomic } from './atomic.js';
+import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -72,8 +72,7 @@ export class RunDir {
   }
 
   status(): StatusRecord | null {
-    if (!existsSync(this.statusFile)) return null;
-    return JSON.parse(readFileSync(this.statusFile, 'utf8')) as StatusRecord;
+    return readJsonIfExists<StatusRecord>(this.statusFile);
   }
 
   setStatus(status: CellStatus, extra: Partial<StatusRecord> = {}): void {
