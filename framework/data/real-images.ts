@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import { hashString } from '../engine/rng.js';
@@ -16,6 +16,14 @@ export interface ImageEntry {
   crop?: Box;
   /** 68 landmarks as [x0, y0, x1, y1, …]; eye and mouth boxes are derived from them. */
   landmarks?: number[];
+}
+
+/** The non-blank lines of a dataset's list file, trimmed, each with "file:line" for error messages. */
+export function listLines(file: string): { text: string; at: string }[] {
+  return readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((raw, i) => ({ text: raw.trim(), at: `${file}:${i + 1}` }))
+    .filter((l) => l.text !== '');
 }
 
 /** Eye box (points 36–47) and mouth box (48–67) of 68-point landmarks. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Dataset } from '../../../framework/data/dataset.js';
 import { C7_CLASSES, CANONICAL_CLASSES } from '../../../framework/data/labels.js';
-import { insideRoot, openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
+import { insideRoot, listLines, openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
 import { InputError } from '../../../framework/errors.js';
 import { definePlugin } from '../../../framework/plugin/contract.js';
 import { AFFECTNET_CODES } from './labels.js';
@@ -64,14 +64,12 @@ export function affectnetOcclusionEntries(listFile: string, validation: ImageEnt
   const byStem = new Map(validation.map((e) => [basename(e.id).replace(/\.[^.]+$/, ''), e]));
   const entries: ImageEntry[] = [];
   const unknown: string[] = [];
-  readFileSync(listFile, 'utf8')
-    .split('\n')
-    .forEach((raw, i) => {
-      const parts = raw.trim().split('/').filter(Boolean);
+  listLines(listFile).forEach(({ text, at }) => {
+      const parts = text.split('/').filter(Boolean);
       if (parts.length === 0) return;
-      if (parts.includes('..')) throw new InputError(`${listFile}:${i + 1}: "${raw.trim()}" points outside the dataset.`);
+      if (parts.includes('..')) throw new InputError(`${at}: "${text}" points outside the dataset.`);
       const cls = AFFECTNET_CODES[Number(parts[1])];
-      if (parts.length < 3 || !cls) throw new InputError(`${listFile}:${i + 1}: expected "val/<0-7>/<stem>/", got "${raw.trim()}".`);
+      if (parts.length < 3 || !cls) throw new InputError(`${at}: expected "val/<0-7>/<stem>/", got "${text}".`);
       const e = byStem.get(parts[2]);
       const label = classes.indexOf(cls);
       if (!e) unknown.push(parts[2]);

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../../../framework/data/dataset.js';
 import { C7_CLASSES } from '../../../framework/data/labels.js';
-import { insideRoot, openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
+import { insideRoot, listLines, openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
 import { InputError } from '../../../framework/errors.js';
 import { definePlugin } from '../../../framework/plugin/contract.js';
 import { RAFDB_CODES } from './labels.js';
@@ -20,19 +20,15 @@ const LAYOUT = `${LIST} (lines "train_00001.jpg 5") and Image/aligned/train_0000
 export function rafdbEntries(root: string): { train: ImageEntry[]; test: ImageEntry[] } {
   const listFile = join(root, LIST);
   const out = { train: [] as ImageEntry[], test: [] as ImageEntry[] };
-  readFileSync(listFile, 'utf8')
-    .split('\n')
-    .forEach((raw, i) => {
-      const line = raw.trim();
-      if (!line) return;
+  listLines(listFile).forEach(({ text: line, at }) => {
       const [name, codeText] = line.split(/\s+/);
       const code = Number(codeText);
       const cls = RAFDB_CODES[code];
-      if (!cls) throw new InputError(`${listFile}:${i + 1}: label "${codeText}" is not one of RAF-DB's codes 1–7 (line "${line}").`);
+      if (!cls) throw new InputError(`${at}: label "${codeText}" is not one of RAF-DB's codes 1–7 (line "${line}").`);
       const stem = name.replace(/\.[^.]+$/, '');
-      const file = insideRoot(join(root, 'Image', 'aligned'), `${stem}_aligned.jpg`, `${listFile}:${i + 1}`);
+      const file = insideRoot(join(root, 'Image', 'aligned'), `${stem}_aligned.jpg`, at);
       const split = stem.startsWith('train') ? out.train : stem.startsWith('test') ? out.test : null;
-      if (!split) throw new InputError(`${listFile}:${i + 1}: "${name}" is neither a train_ nor a test_ image.`);
+      if (!split) throw new InputError(`${at}: "${name}" is neither a train_ nor a test_ image.`);
       split.push({ id: stem, file, label: C7_CLASSES.indexOf(cls) });
     });
   return out;
@@ -48,16 +44,12 @@ export function rafdbOcclusionEntries(listFile: string, test: ImageEntry[]): { e
   const entries: ImageEntry[] = [];
   const unknown: string[] = [];
   let duplicates = 0;
-  readFileSync(listFile, 'utf8')
-    .split('\n')
-    .forEach((raw, i) => {
-      const line = raw.trim();
-      if (!line) return;
+  listLines(listFile).forEach(({ text: line, at }) => {
       const [stemRaw, exprText] = line.split(/\s+/);
       const stem = stemRaw.replace(/\.[^.]+$/, '');
-      if (stem.includes('/') || stem.includes('..')) throw new InputError(`${listFile}:${i + 1}: "${stemRaw}" is not an image name inside the dataset.`);
+      if (stem.includes('/') || stem.includes('..')) throw new InputError(`${at}: "${stemRaw}" is not an image name inside the dataset.`);
       const cls = RAFDB_CODES[Number(exprText) + 1];
-      if (!cls) throw new InputError(`${listFile}:${i + 1}: expression "${exprText}" is not one of 0–6 (RAF code − 1).`);
+      if (!cls) throw new InputError(`${at}: expression "${exprText}" is not one of 0–6 (RAF code − 1).`);
       if (seen.has(stem)) return void duplicates++;
       seen.add(stem);
       const e = byStem.get(stem);
