@@ -20,7 +20,7 @@ import { Rng } from '../framework/engine/rng.js';
 import { trainStep, type BatchTensors } from '../framework/engine/train-step.js';
 import { createBuildContext } from '../framework/plugin/build-context.js';
 import { writeJsonAtomic } from '../framework/runs/atomic.js';
-import { buildModel } from '../framework/runs/run-experiment.js';
+import { buildModel } from '../framework/engine/build-model.js';
 import { SyntheticFaces } from '../plugins/datasets/synthetic-faces/generator.js';
 
 const quick = process.argv.includes('--quick');

@@ -5,7 +5,7 @@ import type { Occluder } from '../data/occluder.js';
 import { createBuildContext } from '../plugin/build-context.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import { writeFileAtomic } from '../runs/atomic.js';
-import { buildModel } from '../runs/run-experiment.js';
+import { buildModel } from '../engine/build-model.js';
 import { datasetRefs } from '../runs/cells.js';
 import { collectResults, type CollectedResults } from './collect.js';
 import { accuracySpec, curvesSpec, renderChart } from './figures.js';

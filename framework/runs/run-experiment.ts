@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { Dataset, SampleSource } from '../data/dataset.js';
 import type { Occluder } from '../data/occluder.js';
 import type { BuildContext, PluginRef } from '../plugin/contract.js';
-import type { ModelSpec } from '../config/manifest.js';
 import type { ResolvedManifest } from '../config/resolve-manifest.js';
 import type { BackendInfo } from '../engine/backend.js';
 import { restoreModel } from '../engine/checkpoint.js';
-import { FerModel } from '../engine/model.js';
+import { buildModel } from '../engine/build-model.js';
+import type { FerModel } from '../engine/model.js';
 import { consoleProgress } from '../engine/progress.js';
 import { prefetchFeed } from '../data/prefetch.js';
 import { concatSources } from '../data/concat-source.js';
@@ -227,13 +227,6 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
   return outcomes;
 }
 
-/** Builds the network of a cell: backbone, then φ and D sized from it, then the classifier R. */
-export async function buildModel(spec: ModelSpec, ctx: BuildContext, numClasses: number): Promise<FerModel> {
-  const backbone = await ctx.build('backbone', spec.backbone);
-  const attention = (await ctx.build('attention', spec.attention))?.build(backbone.lowShape) ?? null;
-  const discriminator = (await ctx.build('discriminator', spec.discriminator))?.build(backbone.featureDim) ?? null;
-  return new FerModel(backbone, attention, discriminator, numClasses, spec.classifierHidden, ctx.seed('classifier'));
-}
 
 function finalMetrics(history: EpochMetrics[], source: SampleSource, classes: readonly string[]) {
   const last = history[history.length - 1];

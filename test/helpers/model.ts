@@ -5,7 +5,7 @@ import { FerModel } from '../../framework/engine/model.js';
 import type { BatchTensors } from '../../framework/engine/train-step.js';
 import { createBuildContext } from '../../framework/plugin/build-context.js';
 import type { PluginRegistry } from '../../framework/plugin/registry.js';
-import { buildModel } from '../../framework/runs/run-experiment.js';
+import { buildModel } from '../../framework/engine/build-model.js';
 
 let registry: PluginRegistry | null = null;
 export async function registry_(): Promise<PluginRegistry> {
