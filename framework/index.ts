@@ -11,5 +11,7 @@ export { CANONICAL_CLASSES, C7_CLASSES } from './data/labels.js';
 export type { ExpressionClass } from './data/labels.js';
 export { cachedSource } from './data/image-cache.js';
 export { ParamBuilder } from './engine/layers.js';
+/** ReLU that uses the native backend's one-pass kernels when active: use it in plugins instead of tf.relu. */
+export { relu } from './engine/kernels/activation.js';
 export { Rng, deriveSeed } from './engine/rng.js';
 export { InputError, RunError } from './errors.js';

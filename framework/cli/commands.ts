@@ -32,7 +32,7 @@ const dirs = (o: { runs?: string; reports?: string; cache?: string }) => ({
 });
 
 const backendOption = () =>
-  new Option('--backend <name>', 'compute backend (default: the manifest\'s, else auto: tensorflow → wasm → cpu)').choices(['auto', 'tensorflow', 'wasm', 'cpu']);
+  new Option('--backend <name>', 'compute backend (default: the manifest\'s, else auto: tensorflow → native → wasm → cpu)').choices(['auto', 'tensorflow', 'native', 'wasm', 'cpu']);
 
 export function registerCommands(program: Command): void {
   common(
@@ -50,7 +50,8 @@ export function registerCommands(program: Command): void {
   ).action(async (file: string, o: CommonOptions & { backend?: BackendChoice; force?: boolean; runs?: string; reports?: string; cache?: string; report: boolean; jobs: string; shard?: string }) => {
     const { resolved, registry } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
     const backend = await selectBackend(o.backend ?? resolved.manifest.backend);
-    process.stderr.write(`fer-run: backend ${backend.name} (${backend.package}, tfjs ${backend.tfjsVersion})\n`);
+    if (backend.notice) process.stderr.write(`fer-run: ${backend.notice}\n`);
+    process.stderr.write(`fer-run: backend ${backend.name} (${backend.package}${backend.dnnl ? `, oneDNN ${backend.dnnl}` : ''}, tfjs ${backend.tfjsVersion})\n`);
     const d = dirs(o);
     const started = Date.now();
     const jobs = Number(o.jobs);

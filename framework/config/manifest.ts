@@ -57,7 +57,7 @@ export interface Manifest {
   title: string;
   description?: string;
   seeds: number[];
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
   imageSize: number;
   trainings: Record<string, TrainingSpec>;
   model: ModelSpec;

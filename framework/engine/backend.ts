@@ -1,16 +1,23 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
+import { ADDON_PACKAGE, loadDnnlAddon } from './native/addon.js';
+import { NATIVE_BACKEND } from './native/kernels.js';
+import { registerNativeBackend } from './native/register.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
-  /** What the run uses: tensorflow (libtensorflow via tfjs-node[-gpu]), wasm or cpu. */
-  name: 'tensorflow' | 'wasm' | 'cpu';
+  /** What the run uses: tensorflow (libtensorflow via tfjs-node[-gpu]), native (oneDNN kernels on tfjs's cpu backend), wasm or cpu. */
+  name: 'tensorflow' | 'native' | 'wasm' | 'cpu';
   /** The package that provided it. */
   package: string;
   tfjsVersion: string;
   threads?: number;
+  /** oneDNN's version, for the native backend. */
+  dnnl?: string;
+  /** A one-line notice for the user (auto selection passed over the native kernels, and why). */
+  notice?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -32,6 +39,22 @@ async function tryTensorflow(): Promise<BackendInfo | null> {
   return null;
 }
 
+/** How to get the native backend, for notices and errors. */
+const NATIVE_HOWTO = 'Install oneDNN (`apt-get install libdnnl-dev` on Debian/Ubuntu), then run `npm install` again so the optional addon builds';
+
+async function tryNative(): Promise<BackendInfo | { error: string }> {
+  const load = loadDnnlAddon();
+  if (!load.addon) return { error: load.error };
+  try {
+    registerNativeBackend(load.addon);
+    if (!(await tf.setBackend(NATIVE_BACKEND))) return { error: 'the native backend failed to initialise' };
+    await tf.ready();
+    return { name: 'native', package: ADDON_PACKAGE, tfjsVersion: tf.version.tfjs, dnnl: load.addon.dnnlVersion() };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
 async function tryWasm(): Promise<BackendInfo | null> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
@@ -48,8 +71,9 @@ async function tryWasm(): Promise<BackendInfo | null> {
 let selected: BackendInfo | null = null;
 
 /**
- * Picks the compute backend: `auto` tries tfjs-node-gpu, tfjs-node, then wasm, then cpu. A forced
- * backend that cannot load is an InputError saying how to install it.
+ * Picks the compute backend: `auto` tries tfjs-node-gpu, tfjs-node, fer-run's native oneDNN
+ * kernels, then wasm, then cpu. A forced backend that cannot load is an InputError saying how to
+ * install it.
  */
 export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
   if (selected && (choice === 'auto' || choice === selected.name)) return selected;
@@ -60,6 +84,16 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
       'backend "tensorflow" was requested but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads. ' +
         'Install one (`npm install @tensorflow/tfjs-node@4.22.0`; it downloads libtensorflow, so it needs internet access), or use --backend auto.',
     );
+  }
+  let notice: string | undefined;
+  if (!info && (choice === 'native' || choice === 'auto')) {
+    const r = await tryNative();
+    if ('error' in r) {
+      if (choice === 'native') {
+        throw new InputError(`backend "native" was requested but fer-run's oneDNN addon (${ADDON_PACKAGE}) does not load: ${r.error}. ${NATIVE_HOWTO}, or use --backend auto.`);
+      }
+      notice = `native oneDNN kernels unavailable (${r.error}); training falls back to wasm, several times slower. ${NATIVE_HOWTO}.`;
+    } else info = r;
   }
   if (!info && (choice === 'wasm' || choice === 'auto')) info = await tryWasm();
   if (!info && choice === 'wasm') {
@@ -72,6 +106,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
     info = { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', tfjsVersion: tf.version.tfjs };
   }
+  if (notice && info.name !== 'tensorflow') info = { ...info, notice };
   selected = info;
   return info;
 }

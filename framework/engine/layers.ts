@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormInfer, batchNormTrain } from './kernels/batch-norm.js';
 import { conv2d, type Padding } from './kernels/conv2d.js';
+import { activeNative } from './native/active.js';
+import { updateInPlace } from './native/in-place.js';
 import type { ForwardState, ParamSet } from './modules.js';
 import { Rng } from './rng.js';
 
@@ -58,12 +60,17 @@ export class ParamBuilder {
     const beta = this.add(`${name}/beta`, new Float32Array(channels), [channels], true) as unknown as tf.Tensor1D;
     const mean = this.add(`${name}/moving_mean`, new Float32Array(channels), [channels], false);
     const variance = this.add(`${name}/moving_variance`, new Float32Array(channels).fill(1), [channels], false);
-    return (x: tf.Tensor4D, s: ForwardState): tf.Tensor4D =>
+    // withRelu: the ReLU that follows, fused into the batch-norm kernel on the native backend.
+    return (x: tf.Tensor4D, s: ForwardState, withRelu = false): tf.Tensor4D =>
       s.training
-        ? batchNormTrain(x, gamma, beta, (st) =>
-            s.updates.push({ mean, variance, batchMean: st.mean, batchVariance: st.variance, momentum }),
+        ? batchNormTrain(
+            x,
+            gamma,
+            beta,
+            (st) => s.updates.push({ mean, variance, batchMean: st.mean, batchVariance: st.variance, momentum }),
+            withRelu,
           )
-        : batchNormInfer(x, gamma, beta, mean as unknown as tf.Tensor1D, variance as unknown as tf.Tensor1D);
+        : batchNormInfer(x, gamma, beta, mean as unknown as tf.Tensor1D, variance as unknown as tf.Tensor1D, withRelu);
   }
 
   dense(name: string, fanIn: number, fanOut: number) {
@@ -75,11 +82,20 @@ export class ParamBuilder {
 
 /** Folds batch statistics into moving averages, and frees the batch tensors. */
 export function applyMovingStats(s: ForwardState): void {
+  const native = activeNative();
   for (const u of s.updates) {
-    tf.tidy(() => {
-      u.mean.assign(tf.add(tf.mul(u.mean, u.momentum), tf.mul(u.batchMean, 1 - u.momentum)));
-      u.variance.assign(tf.add(tf.mul(u.variance, u.momentum), tf.mul(u.batchVariance, 1 - u.momentum)));
-    });
+    if (native) {
+      const [bm, bv] = [native.values(u.batchMean), native.values(u.batchVariance)];
+      updateInPlace(native, [u.mean, u.variance], ([m, v], [mo, vo]) => {
+        native.addon.axpby(m, bm, mo, u.momentum, 1 - u.momentum);
+        native.addon.axpby(v, bv, vo, u.momentum, 1 - u.momentum);
+      });
+    } else {
+      tf.tidy(() => {
+        u.mean.assign(tf.add(tf.mul(u.mean, u.momentum), tf.mul(u.batchMean, 1 - u.momentum)));
+        u.variance.assign(tf.add(tf.mul(u.variance, u.momentum), tf.mul(u.batchVariance, 1 - u.momentum)));
+      });
+    }
     u.batchMean.dispose();
     u.batchVariance.dispose();
   }

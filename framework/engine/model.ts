@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { relu } from './kernels/activation.js';
 import { ParamBuilder, disposeParams, mergeParams } from './layers.js';
 import type { Attention, Backbone, Discriminator, ForwardState, ParamSet } from './modules.js';
 
@@ -33,7 +34,7 @@ export class FerModel {
     let width = backbone.featureDim;
     hidden.forEach((h, i) => {
       const d = pb.dense(`fc${i + 1}`, width, h);
-      layers.push((x) => tf.relu(d(x)));
+      layers.push((x) => relu(d(x)));
       width = h;
     });
     layers.push(pb.dense('logits', width, numClasses));

@@ -34,6 +34,7 @@ export function captureEnvironment(backend: BackendInfo, projectDir: string): Re
     tfjs: backend.tfjsVersion,
     backend: backend.name,
     backendPackage: backend.package,
+    ...(backend.dnnl ? { oneDNN: backend.dnnl } : {}),
     cpu: cpu[0]?.model ?? 'unknown',
     cores: cpu.length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeFor } from '../native/active.js';
+import { relu } from './activation.js';
 import { kernelMode } from './mode.js';
 
 /**
@@ -19,11 +21,18 @@ export interface BatchStats {
 }
 
 /**
- * Returns the normalised output; `onStats` receives the batch mean and (biased) variance, kept
- * out of the surrounding tidy scope, for the moving averages. The caller disposes them.
+ * Returns the normalised output, followed by a ReLU when `withRelu` (one fused kernel on the
+ * native backend); `onStats` receives the batch mean and (biased) variance, kept out of the
+ * surrounding tidy scope, for the moving averages. The caller disposes them.
  */
-export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void): tf.Tensor4D {
-  if (kernelMode() === 'stock') return batchNormStock(x, gamma, beta, onStats);
+export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void, withRelu = false): tf.Tensor4D {
+  if (kernelMode() === 'stock') return withRelu ? tf.relu(batchNormStock(x, gamma, beta, onStats)) : batchNormStock(x, gamma, beta, onStats);
+  if (nativeFor(x, gamma, beta)) return batchNormNative(x, gamma, beta, onStats, withRelu);
+  const y = batchNormFerRun(x, gamma, beta, onStats);
+  return withRelu ? relu(y) : y;
+}
+
+function batchNormFerRun(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const m = n * h * w;
   const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -53,6 +62,17 @@ export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tens
   return op(x, gamma, beta) as tf.Tensor4D;
 }
 
+/**
+ * The same as one oneDNN kernel each way (FerBatchNormTrain/FerBatchNormGrad); with a fused ReLU
+ * the kernel also returns its workspace (which outputs were clipped), kept by the tape for the gradient.
+ */
+function batchNormNative(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void, withRelu: boolean): tf.Tensor4D {
+  const [y, mean, variance, workspace] = tf.engine().runKernel('FerBatchNormTrain', { x, gamma, beta }, { epsilon: EPS, relu: withRelu }) as tf.Tensor[];
+  onStats({ mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D });
+  workspace?.dispose();
+  return y as tf.Tensor4D;
+}
+
 /** The same with tfjs's stock ops (tf.moments + tf.batchNorm, autodiff gradients), for the benchmark's baseline. */
 function batchNormStock(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void): tf.Tensor4D {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
@@ -60,10 +80,12 @@ function batchNormStock(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, o
   return tf.batchNorm(x, mean, variance, beta, gamma, EPS) as tf.Tensor4D;
 }
 
-/** Inference-mode batch normalisation with moving statistics. */
-export function batchNormInfer(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D): tf.Tensor4D {
+/** Inference-mode batch normalisation with moving statistics (and the ReLU after it, when `withRelu`). */
+export function batchNormInfer(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, withRelu = false): tf.Tensor4D {
+  if (nativeFor(x, gamma, beta, mean, variance)) return tf.engine().runKernel('FerBatchNormInfer', { x, gamma, beta, mean, variance }, { epsilon: EPS, relu: withRelu }) as tf.Tensor4D;
   return tf.tidy(() => {
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, EPS)));
-    return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))) as tf.Tensor4D;
+    const y = tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))) as tf.Tensor4D;
+    return withRelu ? relu(y) : y;
   });
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { activeNative } from '../native/active.js';
 import { kernelMode } from './mode.js';
 
 /**
@@ -132,9 +133,9 @@ export function conv2dInputGrad(
   });
 }
 
-/** conv2d with the gradients above. */
+/** conv2d with the gradients above (the native backend has fast gradient kernels of its own). */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
-  if (kernelMode() === 'stock') return tf.conv2d(x, filter, stride, padding);
+  if (kernelMode() === 'stock' || activeNative()) return tf.conv2d(x, filter, stride, padding);
   const op = tf.customGrad(((xi: tf.Tensor, fi: tf.Tensor, save: tf.GradSaveFunc) => {
     const xx = xi as tf.Tensor4D;
     const ff = fi as tf.Tensor4D;

@@ -34,7 +34,7 @@ export default definePlugin<'attention', Options>({
       for (let i = 0; i < o.layers; i++) {
         const conv = pb.conv(`conv${i + 1}`, o.kernel, c, o.width);
         const bn = pb.batchNorm(`bn${i + 1}`, o.width);
-        layers.push((x, s) => tf.relu(bn(conv(x), s)));
+        layers.push((x, s) => bn(conv(x), s, true));
         c = o.width;
       }
       const out = pb.conv('mask', 1, c, 1, 1, 'same', true);

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { relu } from '../../../framework/engine/kernels/activation.js';
+import { globalAvgPool } from '../../../framework/engine/kernels/pooling.js';
 import { ParamBuilder } from '../../../framework/engine/layers.js';
 import type { Backbone, ForwardState } from '../../../framework/engine/modules.js';
 
@@ -25,12 +27,11 @@ export function buildResNet(spec: ResNetSpec, seed: number, imageSize: number, p
   const pb = new ParamBuilder(prefix, seed);
   const expansion = spec.block === 'bottleneck' ? 4 : 1;
 
-  const convBn = (name: string, k: number, cin: number, cout: number, stride: number, relu: boolean, zeroGamma = false): Fwd => {
+  const convBn = (name: string, k: number, cin: number, cout: number, stride: number, withRelu: boolean, zeroGamma = false): Fwd => {
     const conv = pb.conv(`${name}_conv`, k, cin, cout, stride, 'same', spec.convBias);
     const bn = pb.batchNorm(`${name}_bn`, cout, 0.9, zeroGamma ? 0 : 1);
     return (x, s) => {
-      const y = bn(conv(x), s);
-      return relu ? tf.relu(y) : y;
+      return bn(conv(x), s, withRelu);
     };
   };
 
@@ -48,7 +49,7 @@ export function buildResNet(spec: ResNetSpec, seed: number, imageSize: number, p
     return (x, s) => {
       let y = x;
       for (const f of body) y = f(y, s);
-      return tf.relu(tf.add(y, shortcut ? shortcut(x, s) : x)) as tf.Tensor4D;
+      return relu(tf.add(y, shortcut ? shortcut(x, s) : x) as tf.Tensor4D);
     };
   };
 
@@ -82,7 +83,7 @@ export function buildResNet(spec: ResNetSpec, seed: number, imageSize: number, p
     up(h, s) {
       let y = h;
       for (let i = 1; i < 4; i++) y = stages[i].fwd(y, s);
-      return tf.mean(y, [1, 2]) as tf.Tensor2D;
+      return globalAvgPool(y);
     },
     lowShape: [lowSide, lowSide, stages[0].cout],
     featureDim: stages[3].cout,

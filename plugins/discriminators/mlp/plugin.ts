@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { relu } from '../../../framework/engine/kernels/activation.js';
 import { ParamBuilder } from '../../../framework/engine/layers.js';
 import type { Discriminator } from '../../../framework/engine/modules.js';
 import { definePlugin } from '../../../framework/plugin/contract.js';
@@ -26,7 +27,7 @@ export default definePlugin<'discriminator', Options>({
       let width = featureDim;
       o.hidden.forEach((h, i) => {
         const d = pb.dense(`fc${i + 1}`, width, h);
-        layers.push((x) => tf.relu(d(x)));
+        layers.push((x) => relu(d(x)));
         width = h;
       });
       layers.push(pb.dense('logits', width, 2));

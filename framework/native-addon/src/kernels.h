@@ -1,0 +1,26 @@
+#pragma once
+#include <node_api.h>
+
+#include <dnnl.hpp>
+
+namespace fer {
+
+/** One CPU engine and stream for the process; oneDNN runs its own OpenMP threads under it. */
+dnnl::engine& cpuEngine();
+dnnl::stream& cpuStream();
+
+napi_value Conv2d(napi_env env, napi_callback_info info);
+napi_value BatchNormTrain(napi_env env, napi_callback_info info);
+napi_value BatchNormGrad(napi_env env, napi_callback_info info);
+napi_value BatchNormWorkspaceSize(napi_env env, napi_callback_info info);
+napi_value BatchNormInfer(napi_env env, napi_callback_info info);
+napi_value Relu(napi_env env, napi_callback_info info);
+napi_value ReluGrad(napi_env env, napi_callback_info info);
+napi_value Adam(napi_env env, napi_callback_info info);
+napi_value MatMul(napi_env env, napi_callback_info info);
+napi_value Binary(napi_env env, napi_callback_info info);
+napi_value GlobalAvgPool(napi_env env, napi_callback_info info);
+napi_value GlobalAvgPoolGrad(napi_env env, napi_callback_info info);
+napi_value Axpby(napi_env env, napi_callback_info info);
+
+}  // namespace fer
