@@ -50,6 +50,34 @@ export interface FrOutcome {
   correct: tf.Scalar;
 }
 
+/** The terms of the F/R objective on one batch, as tensors. */
+export interface FrObjective {
+  total: tf.Scalar;
+  emp: tf.Scalar;
+  noisy: tf.Scalar;
+  f: tf.Scalar;
+  features: tf.Tensor2D;
+  logits: tf.Tensor2D;
+}
+
+/** L = L_emp + λ1·L_noisy + λ2·L_F (eq. 8) on a batch; the terms a variant lacks are 0. */
+export function frObjective(model: FerModel, batch: BatchTensors, cfg: StepConfig, s: ForwardState): FrObjective {
+  const out = model.forward(FerModel.normalize(batch.images), s);
+  const emp = lossEmp(out.logits, batch.labels);
+  let total = emp;
+  let noisy = tf.scalar(0);
+  let f = tf.scalar(0);
+  if (model.attention && out.maskLogits) {
+    noisy = lossNoisy(out.maskLogits, batch.masks);
+    total = tf.add(total, tf.mul(noisy, cfg.lambda1));
+  }
+  if (model.discriminator) {
+    f = lossF(model.discriminator.logits(out.features, s), cfg.prior);
+    total = tf.add(total, tf.mul(f, cfg.lambda2));
+  }
+  return { total, emp, noisy, f, features: out.features, logits: out.logits };
+}
+
 /**
  * F/R-step: minimise L = L_emp + λ1·L_noisy + λ2·L_F (eq. 8) over the extractor, attention and
  * classifier variables only; D is fixed because its variables are not in the list.
@@ -62,23 +90,11 @@ export function frStep(model: FerModel, opt: Adam, batch: BatchTensors, lr: numb
   let terms: [tf.Scalar, tf.Scalar, tf.Scalar] | null = null;
   let correct: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const out = model.forward(FerModel.normalize(batch.images), s);
-    const emp = lossEmp(out.logits, batch.labels);
-    let total = emp;
-    let noisy = tf.scalar(0);
-    let lf = tf.scalar(0);
-    if (model.attention && out.maskLogits) {
-      noisy = lossNoisy(out.maskLogits, batch.masks);
-      total = tf.add(total, tf.mul(noisy, cfg.lambda1));
-    }
-    if (model.discriminator) {
-      lf = lossF(model.discriminator.logits(out.features, s), cfg.prior);
-      total = tf.add(total, tf.mul(lf, cfg.lambda2));
-    }
-    features = tf.keep(out.features);
-    correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out.logits, 1), tf.cast(batch.labels, 'int32')), 'float32')) as tf.Scalar);
-    terms = [tf.keep(emp), tf.keep(noisy), tf.keep(lf)];
-    return total as tf.Scalar;
+    const o = frObjective(model, batch, cfg, s);
+    features = tf.keep(o.features);
+    correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(o.logits, 1), tf.cast(batch.labels, 'int32')), 'float32')) as tf.Scalar);
+    terms = [tf.keep(o.emp), tf.keep(o.noisy), tf.keep(o.f)];
+    return o.total;
   }, list.list);
   opt.apply('fr', fr, rename(grads, list.back), lr);
   tf.dispose(grads);

@@ -4,16 +4,9 @@ import { batchNormTrain } from '../../framework/engine/kernels/batch-norm.js';
 import { conv2d, type Padding } from '../../framework/engine/kernels/conv2d.js';
 import { Rng } from '../../framework/engine/rng.js';
 import { onCpu, useWasm } from '../helpers/backend.js';
+import { maxRelErr, randnValues } from '../helpers/compare.js';
 
-function maxRelErr(a: Float32Array | number[], b: Float32Array | number[]): number {
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (scale || 1));
-  return worst;
-}
-
-const randn = (shape: number[], r: Rng) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.normal()), shape);
+const randn = (shape: number[], r: Rng) => tf.tensor(randnValues(shape, r), shape);
 
 describe('fer-run gradient kernels against tfjs reference kernels', () => {
   before(useWasm);

@@ -16,3 +16,28 @@ export async function onCpu<T>(f: () => T | Promise<T>): Promise<T> {
     await tf.setBackend('wasm');
   }
 }
+
+/**
+ * Switches to the native (oneDNN) backend, or skips the calling suite where the addon is not
+ * built. CI sets FER_RUN_REQUIRE_NATIVE=1 after installing libdnnl-dev, so there a missing addon
+ * fails instead of skipping.
+ */
+export async function useNative(this: Mocha.Context): Promise<void> {
+  try {
+    await selectBackend('native');
+  } catch (e) {
+    if (process.env.FER_RUN_REQUIRE_NATIVE === '1') throw e;
+    this.skip();
+  }
+}
+
+/** Runs `f` on tfjs's stock cpu backend, then switches back to native. */
+export async function onStockCpu<T>(f: () => T | Promise<T>): Promise<T> {
+  await tf.setBackend('cpu');
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  try {
+    return await f();
+  } finally {
+    await tf.setBackend('native');
+  }
+}

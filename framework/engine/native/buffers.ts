@@ -4,6 +4,10 @@
  * taking them from the pool instead of `new Float32Array` (which zero-fills) was worth ~30% of
  * the step in the prototype.
  *
+ * Only arrays the pool itself handed out go back to it: outputs of tfjs's own cpu kernels come in
+ * sizes no native kernel asks for, and pooling them would only hoard memory (measured: ~30 KB a
+ * step until the cap).
+ *
  * Safety rules, per ArrayBuffer:
  * - **owned**: first seen as a kernel output (makeTensorInfo). User arrays passed to tf.tensor()
  *   and data moved in from another backend are **foreign**: never pooled, never written in place.
@@ -15,6 +19,7 @@
 export class BufferBook {
   private readonly owned = new WeakSet<ArrayBufferLike>();
   private readonly foreign = new WeakSet<ArrayBufferLike>();
+  private readonly poolable = new WeakSet<ArrayBufferLike>();
   private readonly views = new Map<ArrayBufferLike, number>();
   private readonly pool = new Map<number, Float32Array[]>();
   private pooledBytes = 0;
@@ -42,7 +47,7 @@ export class BufferBook {
       return;
     }
     this.views.delete(buf);
-    if (!this.owned.has(buf) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength) return;
+    if (!this.owned.has(buf) || !this.poolable.has(buf) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength) return;
     if (this.pooledBytes + values.byteLength > this.maxPooledBytes) return;
     const list = this.pool.get(values.length);
     if (list) list.push(values);
@@ -74,7 +79,9 @@ export class BufferBook {
     const a = this.pool.get(length)?.pop();
     if (!a) {
       this.allocations++;
-      return new Float32Array(length);
+      const fresh = new Float32Array(length);
+      this.poolable.add(fresh.buffer);
+      return fresh;
     }
     this.pooledBytes -= a.byteLength;
     return a;

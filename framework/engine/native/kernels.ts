@@ -27,22 +27,22 @@ const floats = (be: NativeBackend, ...ts: Info[]) => ts.every((t) => t.dtype ===
 
 /**
  * The 15 numbers the addon's conv2d takes, or null when oneDNN cannot run this convolution as
- * given (then the cpu kernel does): NHWC, no dilation, no groups, and tfjs's output size must be
- * the one oneDNN derives from the pads.
+ * given (then the cpu kernel does): NHWC, no dilation, no groups.
+ * The bottom/right padding passed is the exact one, (out − 1)·stride + k − in − top/left: it is −1
+ * where a stride skips the last input row (a 1×1 stride-2 conv on an even size), which tfjs clamps
+ * to 0; oneDNN takes the negative value and derives the same output size either way.
  */
 function convDims(info: tf.backend_util.Conv2DInfo): number[] | null {
   const p = info.padInfo;
   if (info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
-  if (info.inChannels !== info.filterShape?.[2] && info.filterShape) return null;
-  if ([p.top, p.bottom, p.left, p.right].some((v) => v < 0)) return null;
-  const oh = Math.floor((info.inHeight - info.filterHeight + p.top + p.bottom) / info.strideHeight) + 1;
-  const ow = Math.floor((info.inWidth - info.filterWidth + p.left + p.right) / info.strideWidth) + 1;
-  if (oh !== info.outHeight || ow !== info.outWidth) return null;
+  if (p.top < 0 || p.left < 0) return null;
+  const bottom = (info.outHeight - 1) * info.strideHeight + info.filterHeight - info.inHeight - p.top;
+  const right = (info.outWidth - 1) * info.strideWidth + info.filterWidth - info.inWidth - p.left;
   return [
     info.batchSize, info.inHeight, info.inWidth, info.inChannels,
     info.filterHeight, info.filterWidth, info.outChannels,
     info.outHeight, info.outWidth, info.strideHeight, info.strideWidth,
-    p.top, p.left, p.bottom, p.right,
+    p.top, p.left, bottom, right,
   ];
 }
 

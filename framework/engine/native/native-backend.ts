@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { DnnlAddon } from './addon.js';
 import { BufferBook } from './buffers.js';
@@ -23,7 +23,9 @@ export class NativeBackend extends MathBackendCPU {
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
+  /** A tensor's storage entry; data still on another backend is moved here first (as tfjs does), unknown ids give undefined. */
   private entry(dataId: DataId): Entry | undefined {
+    if (!this.data.has(dataId) && !(tf.engine() as unknown as { state: { tensorInfo: WeakMap<DataId, unknown> } }).state.tensorInfo.has(dataId)) return undefined;
     return (this.data as unknown as { get(id: DataId): Entry | undefined }).get(dataId);
   }
 

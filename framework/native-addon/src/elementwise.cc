@@ -57,18 +57,19 @@ napi_value Adam(napi_env env, napi_callback_info info) {
       napi_get_element(env, hv, k, &e);
       if (napi_get_value_double(env, e, &h[k]) != napi_ok) throw std::invalid_argument("adam: hyper-parameters must be 8 numbers");
     }
-    const float lr = h[0], b1 = h[1], b2 = h[2], eps = h[3], wd = h[4];
+    // Scalars are formed in double, as the tfjs-op version forms them in JS, then rounded once.
+    const float b1 = h[1], b2 = h[2], c1 = 1.0 - h[1], c2 = 1.0 - h[2], eps = h[3];
     const bool decoupled = h[5] != 0;
-    const float step = lr / h[6], rbc2 = 1.0 / std::sqrt(h[7]);
-    const float l2 = decoupled ? 0.f : wd, dwd = decoupled ? lr * wd : 0.f;
+    const float step = h[0] / h[6], sqrtBc2 = std::sqrt(h[7]);
+    const float l2 = decoupled ? 0.f : h[4], dwd = decoupled ? h[0] * h[4] : 0.f;
 #pragma omp parallel for simd if (n > kParallelMin)
     for (int64_t i = 0; i < n; i++) {
       const float gi = g[i] + l2 * w[i];
-      const float mi = b1 * m[i] + (1.f - b1) * gi;
-      const float vi = b2 * v[i] + (1.f - b2) * gi * gi;
+      const float mi = b1 * m[i] + c1 * gi;
+      const float vi = b2 * v[i] + c2 * (gi * gi);
       mo[i] = mi;
       vo[i] = vi;
-      wo[i] = w[i] - step * mi / (std::sqrt(vi) * rbc2 + eps) - dwd * w[i];
+      wo[i] = w[i] - (mi / (std::sqrt(vi) / sqrtBc2 + eps)) * step - dwd * w[i];
     }
   });
 }
