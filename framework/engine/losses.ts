@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { nativeFor } from './native/active.js';
 
 /**
  * The paper's losses (section 3), each averaged over the batch. Inputs are logits; probabilities
@@ -19,6 +20,8 @@ export function lossEmp(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
  * Written with logits: −[y log σ(z) + (1−y) log σ(−z)] = max(z,0) − z·y + log(1 + e^{−|z|}).
  */
 export function lossNoisy(maskLogits: tf.Tensor4D, targetMask: tf.Tensor4D): tf.Scalar {
+  // One native kernel each way on the native backend (FerBceWithLogitsMean), the formula below elsewhere.
+  if (nativeFor(maskLogits, targetMask)) return tf.engine().runKernel('FerBceWithLogitsMean', { z: maskLogits, y: targetMask }) as tf.Scalar;
   return tf.tidy(() => {
     const z = maskLogits;
     const perPixel = tf.add(tf.sub(tf.relu(z), tf.mul(z, targetMask)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { relu } from './kernels/activation.js';
+import { occlusionGate } from './kernels/attention-gate.js';
 import { ParamBuilder, disposeParams, mergeParams } from './layers.js';
 import type { Attention, Backbone, Discriminator, ForwardState, ParamSet } from './modules.js';
 
@@ -77,7 +78,7 @@ export class FerModel {
     let h = low;
     if (this.attention) {
       maskLogits = this.attention.logits(low, s);
-      h = tf.mul(low, tf.sub(1, tf.sigmoid(maskLogits))) as tf.Tensor4D;
+      h = occlusionGate(low, maskLogits);
     }
     const features = this.backbone.up(h, s);
     return { features, logits: this.classify(features), maskLogits };

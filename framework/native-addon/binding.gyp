@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "fer_dnnl",
-      "sources": ["src/addon.cc", "src/conv.cc", "src/batch-norm.cc", "src/elementwise.cc", "src/broadcast.cc"],
+      "sources": ["src/addon.cc", "src/conv.cc", "src/batch-norm.cc", "src/elementwise.cc", "src/broadcast.cc", "src/attention.cc"],
       # oneDNN picks the instruction set at run time: no -march=native, so a build runs on any x86-64.
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-fopenmp"],

@@ -4,7 +4,9 @@ import { Adam } from '../../framework/engine/adam.js';
 import { relu } from '../../framework/engine/kernels/activation.js';
 import { batchNormInfer, batchNormTrain } from '../../framework/engine/kernels/batch-norm.js';
 import { setKernelMode } from '../../framework/engine/kernels/mode.js';
+import { occlusionGate } from '../../framework/engine/kernels/attention-gate.js';
 import { globalAvgPool } from '../../framework/engine/kernels/pooling.js';
+import { lossNoisy } from '../../framework/engine/losses.js';
 import type { DnnlAddon } from '../../framework/engine/native/addon.js';
 import type { NativeBackend } from '../../framework/engine/native/native-backend.js';
 import { Rng } from '../../framework/engine/rng.js';
@@ -103,6 +105,39 @@ describe('native backend: oneDNN kernels against the stock tfjs cpu kernels', fu
   it('global average pooling and its gradient', async () => {
     const gap = (x: tf.Tensor) => globalAvgPool(x as tf.Tensor4D);
     await compare((x, dyW) => [gap(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gap(a), dyW)))(x)], [input([3, 4, 5, 6]), input([3, 6])], 1e-5, 'globalAvgPoolGrad');
+  });
+
+  it('the occlusion gate low ⊙ (1 − σ(m)) and its gradients (eq. 1)', async () => {
+    const gate = (l: tf.Tensor, m: tf.Tensor) => occlusionGate(l as tf.Tensor4D, m as tf.Tensor4D);
+    await compare(
+      (l, m, dyW) => [gate(l, m), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(gate(a, b), dyW)))([l, m])],
+      [input([2, 5, 4, 6]), input([2, 5, 4, 1], (v) => 3 * v), input([2, 5, 4, 6])],
+      1e-5,
+      'occlusionGateGrad',
+    );
+  });
+
+  it('L_noisy (mean BCE with logits, eq. 2) and its gradient', async () => {
+    const loss = (z: tf.Tensor, y: tf.Tensor) => lossNoisy(z as tf.Tensor4D, y as tf.Tensor4D);
+    await compare((z, y) => [loss(z, y), tf.grad((a: tf.Tensor) => loss(a, y))(z)], [input([3, 6, 5, 1], (v) => 4 * v), input([3, 6, 5, 1], (v) => (v > 0 ? 1 : 0))], 1e-5, 'bceWithLogitsMeanGrad');
+  });
+
+  it('sums over leading axes (bias gradients, whole tensors) natively, other axes through the cpu kernel', async () => {
+    const cases: [number[], number | number[], boolean][] = [
+      [[6, 5, 4, 3], [0, 1, 2], false],
+      [[6, 5, 4, 3], [0, 1, 2], true],
+      [[72, 5], 0, false],
+      [[6, 5, 12, 1], [0, 1, 2, 3], false],
+      [[6, 5, 4, 3], [1, 2], false], // not leading: cpu
+      [[6, 5, 4, 3], -1, true], // not leading: cpu
+    ];
+    const spy = counting('columnSums');
+    try {
+      await compare((x) => cases.map(([shape, axis, keep]) => tf.sum(tf.reshape(x, shape), axis, keep)), [input([6, 5, 4, 3])], 1e-6);
+    } finally {
+      spy.restore();
+    }
+    assert.equal(spy.calls(), 4, 'the four leading-axis sums should run natively, the other two not');
   });
 
   const broadcasts: [number[], number[]][] = [

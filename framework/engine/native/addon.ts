@@ -33,6 +33,14 @@ export interface DnnlAddon {
   binary(op: 0 | 1 | 2 | 3, outShape: number[], aStrides: number[], bStrides: number[], a: Float32Array, b: Float32Array, out: Float32Array): void;
   globalAvgPool(n: number, hw: number, c: number, x: Float32Array, y: Float32Array): void;
   globalAvgPoolGrad(n: number, hw: number, c: number, dy: Float32Array, dx: Float32Array): void;
+  /** out[p, k] = low[p, k]·(1 − σ(m[p])) over `pixels` rows of `c` channels. */
+  occlusionGate(pixels: number, c: number, low: Float32Array, m: Float32Array, out: Float32Array): void;
+  occlusionGateGrad(pixels: number, c: number, dy: Float32Array, low: Float32Array, m: Float32Array, dlow: Float32Array, dm: Float32Array): void;
+  /** out[0] = mean binary cross-entropy of sigmoid(z) against y. */
+  bceWithLogitsMean(z: Float32Array, y: Float32Array, out: Float32Array): void;
+  bceWithLogitsMeanGrad(dloss: Float32Array, z: Float32Array, y: Float32Array, dz: Float32Array): void;
+  /** out[j] = Σ_i x[i, j] over a rows × cols matrix. */
+  columnSums(rows: number, cols: number, x: Float32Array, out: Float32Array): void;
   /** out = alpha·x + beta·y; out may be x. */
   axpby(x: Float32Array, y: Float32Array, out: Float32Array, alpha: number, beta: number): void;
   /** hyper = [lr, beta1, beta2, epsilon, weightDecay, decoupled 0/1, 1 − beta1^t, 1 − beta2^t]. */

@@ -129,6 +129,18 @@ const kernels: Record<string, NativeKernel> = {
     return kernels.Relu(args);
   },
 
+  /** Sums over leading axes (bias gradients, whole-tensor sums) natively; other axis sets on the cpu kernel. */
+  Sum(args) {
+    const { x } = args.inputs;
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
+    if (!floats(args.backend, x) || !axes.every((a, i) => a === i)) return cpuKernel('Sum')(args);
+    const kept = x.shape.slice(axes.length);
+    const out = args.backend.output(keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : kept);
+    args.backend.addon.columnSums(size(x.shape.slice(0, axes.length)), size(kept), args.backend.values(x), out.values);
+    return out.info;
+  },
+
   FerGlobalAvgPool(args) {
     const { x } = args.inputs;
     const [n, h, w, c] = x.shape;
@@ -142,6 +154,38 @@ const kernels: Record<string, NativeKernel> = {
     const [n, h, w, c] = args.attrs.xShape as number[];
     const out = args.backend.output([n, h, w, c]);
     args.backend.addon.globalAvgPoolGrad(n, h * w, c, args.backend.values(dy), out.values);
+    return out.info;
+  },
+
+  FerOcclusionGate(args) {
+    const { low, m } = args.inputs;
+    const c = low.shape[low.shape.length - 1];
+    const out = args.backend.output(low.shape);
+    args.backend.addon.occlusionGate(size(low.shape) / c, c, args.backend.values(low), args.backend.values(m), out.values);
+    return out.info;
+  },
+
+  FerOcclusionGateGrad(args) {
+    const { dy, low, m } = args.inputs;
+    const c = low.shape[low.shape.length - 1];
+    const be = args.backend;
+    const dlow = be.output(low.shape);
+    const dm = be.output(m.shape);
+    be.addon.occlusionGateGrad(size(low.shape) / c, c, be.values(dy), be.values(low), be.values(m), dlow.values, dm.values);
+    return [dlow.info, dm.info];
+  },
+
+  FerBceWithLogitsMean(args) {
+    const { z, y } = args.inputs;
+    const out = args.backend.output([]);
+    args.backend.addon.bceWithLogitsMean(args.backend.values(z), args.backend.values(y), out.values);
+    return out.info;
+  },
+
+  FerBceWithLogitsMeanGrad(args) {
+    const { dloss, z, y } = args.inputs;
+    const out = args.backend.output(z.shape);
+    args.backend.addon.bceWithLogitsMeanGrad(args.backend.values(dloss), args.backend.values(z), args.backend.values(y), out.values);
     return out.info;
   },
 
@@ -264,6 +308,20 @@ export function registerNativeKernels(): void {
     kernelName: 'FerRelu',
     outputsToSave: [true],
     gradFunc: (dy, saved) => ({ x: () => tf.engine().runKernel('FerReluGrad', { dy: dy as tf.Tensor, y: saved[0] }) as tf.Tensor }),
+  });
+  tf.registerGradient({
+    kernelName: 'FerOcclusionGate',
+    inputsToSave: ['low', 'm'],
+    gradFunc: (dy, saved) => {
+      const [dlow, dm] = tf.engine().runKernel('FerOcclusionGateGrad', { dy: dy as tf.Tensor, low: saved[0], m: saved[1] }) as tf.Tensor[];
+      return { low: () => dlow, m: () => dm };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'FerBceWithLogitsMean',
+    inputsToSave: ['z', 'y'],
+    // The targets are data (synthetic occlusion masks): only the logits get a gradient.
+    gradFunc: (dy, saved) => ({ z: () => tf.engine().runKernel('FerBceWithLogitsMeanGrad', { dloss: dy as tf.Tensor, z: saved[0], y: saved[1] }) as tf.Tensor }),
   });
   tf.registerGradient({
     kernelName: 'FerGlobalAvgPool',

@@ -32,7 +32,8 @@ static napi_value Init(napi_env env, napi_value exports) {
              {"batchNormInfer", BatchNormInfer}, {"batchNormWorkspaceSize", BatchNormWorkspaceSize}, {"relu", Relu},           {"reluGrad", ReluGrad},
              {"adam", Adam},                     {"matMul", MatMul},
              {"binary", Binary},         {"globalAvgPool", GlobalAvgPool},  {"globalAvgPoolGrad", GlobalAvgPoolGrad},
-             {"axpby", Axpby},
+             {"axpby", Axpby},           {"columnSums", ColumnSums},           {"occlusionGate", OcclusionGate},  {"occlusionGateGrad", OcclusionGateGrad},
+             {"bceWithLogitsMean", BceWithLogitsMean}, {"bceWithLogitsMeanGrad", BceWithLogitsMeanGrad},
              {"dnnlVersion", Version}};
   for (const auto& f : fns) {
     napi_value v;

@@ -124,6 +124,23 @@ napi_value GlobalAvgPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// columnSums(rows, cols, x, out): out[j] = Σ_i x[i, j], accumulated in double. The gradient of a
+// broadcast bias (and any sum over leading axes) is this; tfjs's cpu Sum transposes first.
+napi_value ColumnSums(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 4);
+    const int64_t rows = a.i64(0), cols = a.i64(1);
+    const float* x = a.f32(2, rows * cols, "x");
+    float* out = a.f32(3, cols, "out");
+    std::vector<double> acc(cols, 0.0);
+    for (int64_t i = 0; i < rows; i++) {
+      const float* xi = x + i * cols;
+      for (int64_t j = 0; j < cols; j++) acc[j] += xi[j];
+    }
+    for (int64_t j = 0; j < cols; j++) out[j] = static_cast<float>(acc[j]);
+  });
+}
+
 // axpby(x, y, out, alpha, beta): out = alpha·x + beta·y (out may be x)
 napi_value Axpby(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {

@@ -22,5 +22,10 @@ napi_value Binary(napi_env env, napi_callback_info info);
 napi_value GlobalAvgPool(napi_env env, napi_callback_info info);
 napi_value GlobalAvgPoolGrad(napi_env env, napi_callback_info info);
 napi_value Axpby(napi_env env, napi_callback_info info);
+napi_value ColumnSums(napi_env env, napi_callback_info info);
+napi_value OcclusionGate(napi_env env, napi_callback_info info);
+napi_value OcclusionGateGrad(napi_env env, napi_callback_info info);
+napi_value BceWithLogitsMean(napi_env env, napi_callback_info info);
+napi_value BceWithLogitsMeanGrad(napi_env env, napi_callback_info info);
 
 }  // namespace fer
