@@ -3,9 +3,14 @@
  * on every available backend, with tfjs's stock kernels and with fer-run's in the same run (so the
  * speed-up is a ratio), tensor count and RSS across steps, and the data pipeline's rates.
  * Writes reports/bench/results.json. `npm run bench -- --quick` skips the (very slow) stock cpu runs.
+ *
+ * Each backend is measured in a process of its own, started as the CLI would run it: the native
+ * backend with V8's single-threaded GC (see framework/cli/relaunch.ts), the others without.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Bench } from 'tinybench';
 import { loadRegistry } from '../framework/cli/session.js';
@@ -13,6 +18,7 @@ import type { ModelSpec } from '../framework/config/manifest.js';
 import { assembleBatch } from '../framework/data/batch.js';
 import { epochPlan } from '../framework/data/training-mix.js';
 import { Adam } from '../framework/engine/adam.js';
+import { NATIVE_GC_FLAG } from '../framework/cli/relaunch.js';
 import { selectBackend } from '../framework/engine/backend.js';
 import { setKernelMode, type KernelMode } from '../framework/engine/kernels/mode.js';
 import { FerModel } from '../framework/engine/model.js';
@@ -24,6 +30,8 @@ import { buildModel } from '../framework/engine/build-model.js';
 import { SyntheticFaces } from '../plugins/datasets/synthetic-faces/generator.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only <backend>`: measure one backend and print its rows as JSON (the parent process asks for this). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const SIZE = 64;
 const BATCH = 32;
 const registry = await loadRegistry();
@@ -48,7 +56,8 @@ function batchFor(m: FerModel): BatchTensors {
     images: tf.randomUniform([BATCH, SIZE, SIZE, 3], 0, 255, 'float32', 1) as tf.Tensor4D,
     labels: tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 7)),
     occluded: tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 2)),
-    masks: tf.cast(tf.greater(tf.randomUniform([BATCH, h, w, 1], 0, 1, 'float32', 2), 0.5), 'float32') as tf.Tensor4D,
+    // Float32Array storage, as the trainer's batches have (a cast from bool would keep bytes).
+    masks: tf.tensor4d(Float32Array.from({ length: BATCH * h * w }, (_, i) => (Math.sin(i * 12.9898) > 0 ? 1 : 0)), [BATCH, h, w, 1]),
   }));
 }
 
@@ -71,10 +80,37 @@ interface TrainRow {
 const training: TrainRow[] = [];
 const inference: { backend: string; variant: string; imagesPerSecond: number }[] = [];
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  await selectBackend(backend);
+const backends = ['native', 'wasm', 'cpu'] as const;
+const unavailable: Record<string, string> = {};
+if (!only) {
+  for (const backend of backends) {
+    const flags = backend === 'native' ? [NATIVE_GC_FLAG] : [];
+    const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(import.meta.url), '--only', backend, ...(quick ? ['--quick'] : [])], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 2 ** 20,
+    });
+    if (child.status !== 0) throw new Error(`the ${backend} benchmark process failed (exit ${child.status})`);
+    const part = JSON.parse(child.stdout.trim().split('\n').pop()!) as { training: TrainRow[]; inference: typeof inference; unavailable: Record<string, string> };
+    training.push(...part.training);
+    inference.push(...part.inference);
+    Object.assign(unavailable, part.unavailable);
+  }
+}
+for (const backend of backends.filter((b) => b === only)) {
+  try {
+    await selectBackend(backend);
+  } catch (e) {
+    unavailable[backend] = (e as Error).message.split('. ')[0];
+    continue;
+  }
   for (const variant of ['M_Res', 'M_ResAttAdv'] as const) {
     for (const kernels of ['stock', 'fer-run'] as const) {
+      // The native backend is fer-run's oneDNN kernels; its baseline is the other backends' rows.
+      if (backend === 'native' && kernels === 'stock') {
+        training.push({ backend, variant, kernels, imagesPerSecond: null, note: 'n/a (the native backend is fer-run kernels only)' });
+        continue;
+      }
       if (backend === 'cpu' && kernels === 'stock' && quick) {
         training.push({ backend, variant, kernels, imagesPerSecond: null, note: 'skipped (--quick)' });
         continue;
@@ -90,7 +126,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
         step(); // creates Adam's moments
         const t0 = tf.memory().numTensors;
         const r0 = rssMiB();
-        const b = new Bench({ time: slow ? 0 : 4000, iterations: slow ? (kernels === 'stock' ? 1 : 2) : 10, warmupIterations: slow ? 0 : 3, warmupTime: 0, throws: true } as never);
+        // Native steps are short and this machine's timing is noisy: a longer window there.
+        const time = slow ? 0 : backend === 'native' ? 10000 : 4000;
+        const b = new Bench({ time, iterations: slow ? (kernels === 'stock' ? 1 : 2) : 10, warmupIterations: slow ? 0 : 5, warmupTime: 0, throws: true } as never);
         b.add(`${backend} ${variant} ${kernels}`, step);
         await b.run();
         training.push({ backend, variant, kernels, imagesPerSecond: (BATCH * 1000) / mean(b), tensors: [t0, tf.memory().numTensors], rssMiB: [r0, rssMiB()] });
@@ -112,6 +150,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
     x.dispose();
     m.dispose();
   }
+}
+if (only) {
+  process.stdout.write(`${JSON.stringify({ training, inference, unavailable })}\n`);
+  process.exit(0);
 }
 await selectBackend('wasm');
 
@@ -137,22 +179,35 @@ let images = 0;
 for (const items of plan) images += assembleBatch({ source, items, occluder: objects, size: SIZE, maskH: 32, maskW: 32, rng: new Rng(2) }).count;
 const loaderImagesPerSecond = images / ((performance.now() - t) / 1000);
 
-const ferWasm = (v: string) => training.find((r) => r.backend === 'wasm' && r.variant === v && r.kernels === 'fer-run')!.imagesPerSecond!;
+const fer = (backend: string, v: string) => training.find((r) => r.backend === backend && r.variant === v && r.kernels === 'fer-run')?.imagesPerSecond ?? null;
+const ferWasm = (v: string) => fer('wasm', v)!;
+/** The fastest backend here: the training rate the data loader has to keep up with. */
+const fastest = fer('native', 'M_Res') ? 'native' : 'wasm';
 const results = {
   date: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, tfjs: tf.version.tfjs },
   setup: { network: 'resnet-mini (basic blocks, widths 16/32/64/128, ≈310k parameters)', imageSize: SIZE, batch: BATCH },
   training,
   inference,
-  ratios: { attAdvStepCostVsRes: ferWasm('M_Res') / ferWasm('M_ResAttAdv') },
-  data: { facesPerSecond, occlusionsPerSecond, loaderImagesPerSecond, loaderVsTraining: loaderImagesPerSecond / ferWasm('M_Res') },
+  unavailable,
+  ratios: {
+    attAdvStepCostVsRes: ferWasm('M_Res') / ferWasm('M_ResAttAdv'),
+    ...(fer('native', 'M_Res')
+      ? { nativeAttAdvStepCostVsRes: fer('native', 'M_Res')! / fer('native', 'M_ResAttAdv')!, nativeVsWasm: fer('native', 'M_Res')! / ferWasm('M_Res') }
+      : {}),
+  },
+  data: { facesPerSecond, occlusionsPerSecond, loaderImagesPerSecond, loaderVsTraining: loaderImagesPerSecond / fer(fastest, 'M_Res')!, loaderComparedWith: `${fastest} M_Res training` },
 };
 writeJsonAtomic(join('reports', 'bench', 'results.json'), results);
 
 const f = (x: number | null | undefined) => (x == null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
 console.log(`\nTraining images/s at ${SIZE}×${SIZE}, batch ${BATCH} (${results.machine.cpu}, ${results.machine.cores} cores)`);
 console.log('backend  model         stock   fer-run  speed-up  tensors     RSS MiB');
-for (const backend of ['wasm', 'cpu']) {
+for (const backend of backends) {
+  if (unavailable[backend]) {
+    console.log(`${backend.padEnd(8)} unavailable: ${unavailable[backend]}`);
+    continue;
+  }
   for (const variant of ['M_Res', 'M_ResAttAdv']) {
     const s = training.find((r) => r.backend === backend && r.variant === variant && r.kernels === 'stock')!;
     const o = training.find((r) => r.backend === backend && r.variant === variant && r.kernels === 'fer-run')!;
@@ -163,8 +218,11 @@ for (const backend of ['wasm', 'cpu']) {
   }
 }
 console.log(`M_ResAttAdv step costs ${results.ratios.attAdvStepCostVsRes.toFixed(2)}× the M_Res step (wasm, fer-run kernels)`);
+if (results.ratios.nativeVsWasm) {
+  console.log(`native: M_ResAttAdv step costs ${results.ratios.nativeAttAdvStepCostVsRes!.toFixed(2)}× the M_Res step; M_Res trains ${results.ratios.nativeVsWasm.toFixed(1)}× as fast as on wasm`);
+}
 console.log(`Inference images/s: ${inference.map((r) => `${r.backend} ${r.variant} ${f(r.imagesPerSecond)}`).join(', ')}`);
 console.log(`Synthetic faces: ${f(facesPerSecond)}/s (10,000 in ${(10000 / facesPerSecond).toFixed(1)} s)`);
 console.log(`Occlusions/s: ${Object.entries(occlusionsPerSecond).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
-console.log(`Batch loader: ${f(loaderImagesPerSecond)} images/s = ${results.data.loaderVsTraining.toFixed(1)}× M_Res training`);
+console.log(`Batch loader: ${f(loaderImagesPerSecond)} images/s = ${results.data.loaderVsTraining.toFixed(1)}× ${results.data.loaderComparedWith}`);
 console.log('wrote reports/bench/results.json');

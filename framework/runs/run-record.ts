@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { NATIVE_GC_FLAG } from '../cli/relaunch.js';
 import type { BackendInfo } from '../engine/backend.js';
 import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
 
@@ -35,6 +36,8 @@ export function captureEnvironment(backend: BackendInfo, projectDir: string): Re
     backend: backend.name,
     backendPackage: backend.package,
     ...(backend.dnnl ? { oneDNN: backend.dnnl } : {}),
+    // It changes timing: runs on the native backend restart with a single-threaded GC (cli/relaunch.ts).
+    v8Gc: process.execArgv.includes(NATIVE_GC_FLAG) ? 'single-threaded' : 'default',
     cpu: cpu[0]?.model ?? 'unknown',
     cores: cpu.length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,

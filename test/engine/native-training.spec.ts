@@ -11,7 +11,6 @@ import { lossD } from '../../framework/engine/losses.js';
 import { frObjective, trainStep, type BatchTensors } from '../../framework/engine/train-step.js';
 import { PROJECT_ROOT } from '../../framework/paths.js';
 import { onStockCpu, useNative } from '../helpers/backend.js';
-import { cli } from '../helpers/cli.js';
 import { maxRelErr } from '../helpers/compare.js';
 import { tinyManifest } from '../helpers/manifests.js';
 import { randomBatch, tinyModel } from '../helpers/model.js';
@@ -97,11 +96,15 @@ describe('native backend: selection', function () {
   const tmp = tempDir();
   after(() => tmp.cleanup());
 
-  it('`--backend native` trains, prints oneDNN, and records the backend in env.json', async function () {
+  it('`fer-run run --backend native` restarts once with a single-threaded GC, trains, prints oneDNN, and records both in env.json', async function () {
     await useNative.call(this);
     const runs = join(tmp.dir, 'runs');
-    const r = await cli(tmp.write('n.json', tinyManifest({ rows: [{ name: 'M_ResAttAdv' }] })), '--backend', 'native', '--runs', runs, '--reports', join(tmp.dir, 'reports'), '--cache', join(tmp.dir, 'cache'), '--no-report');
-    assert.equal(r.code, 0, r.stderr);
+    const manifest = tmp.write('n.json', tinyManifest({ rows: [{ name: 'M_ResAttAdv' }] }));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'framework/cli/main.ts'), 'run', manifest, '--backend', 'native', '--runs', runs, '--reports', join(tmp.dir, 'reports'), '--cache', join(tmp.dir, 'cache'), '--no-report'], {
+      encoding: 'utf8',
+      env: { ...process.env, FER_RUN_GC: '' },
+    });
+    assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /^fer-run: backend native \(@fer-run\/dnnl, oneDNN \d+\.\d+\.\d+, tfjs 4\.22\.0\)/m);
     const cells = readdirSync(join(runs, 'tiny'));
     assert.ok(cells.length > 0);
@@ -109,6 +112,7 @@ describe('native backend: selection', function () {
       const env = JSON.parse(readFileSync(join(runs, 'tiny', cell, 'env.json'), 'utf8'));
       assert.equal(env.backend, 'native');
       assert.match(env.oneDNN, /^\d+\.\d+\.\d+$/);
+      assert.equal(env.v8Gc, 'single-threaded');
     }
   });
 

@@ -29,6 +29,8 @@ export interface DnnlAddon {
   batchNormInfer(nhwc: number[], eps: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, y: Float32Array, relu: number): void;
   relu(x: Float32Array, y: Float32Array): void;
   reluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
+  /** y = max(a + b, 0), same sizes. */
+  addRelu(a: Float32Array, b: Float32Array, y: Float32Array): void;
   /** op 0 add, 1 sub, 2 mul, 3 div over outShape; strides 0 on broadcast dimensions, inner strides 0 or 1. */
   binary(op: 0 | 1 | 2 | 3, outShape: number[], aStrides: number[], bStrides: number[], a: Float32Array, b: Float32Array, out: Float32Array): void;
   globalAvgPool(n: number, hw: number, c: number, x: Float32Array, y: Float32Array): void;

@@ -189,6 +189,13 @@ const kernels: Record<string, NativeKernel> = {
     return out.info;
   },
 
+  FerAddRelu(args) {
+    const { a, b } = args.inputs;
+    const out = args.backend.output(a.shape);
+    args.backend.addon.addRelu(args.backend.values(a), args.backend.values(b), out.values);
+    return out.info;
+  },
+
   FerReluGrad(args) {
     const { dy, y } = args.inputs;
     const out = args.backend.output(dy.shape);
@@ -308,6 +315,14 @@ export function registerNativeKernels(): void {
     kernelName: 'FerRelu',
     outputsToSave: [true],
     gradFunc: (dy, saved) => ({ x: () => tf.engine().runKernel('FerReluGrad', { dy: dy as tf.Tensor, y: saved[0] }) as tf.Tensor }),
+  });
+  tf.registerGradient({
+    kernelName: 'FerAddRelu',
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => {
+      const dx = tf.engine().runKernel('FerReluGrad', { dy: dy as tf.Tensor, y: saved[0] }) as tf.Tensor;
+      return { a: () => dx, b: () => tf.clone(dx) };
+    },
   });
   tf.registerGradient({
     kernelName: 'FerOcclusionGate',

@@ -29,7 +29,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } fns[] = {{"conv2d", Conv2d},         {"batchNormTrain", BatchNormTrain}, {"batchNormGrad", BatchNormGrad},
-             {"batchNormInfer", BatchNormInfer}, {"batchNormWorkspaceSize", BatchNormWorkspaceSize}, {"relu", Relu},           {"reluGrad", ReluGrad},
+             {"batchNormInfer", BatchNormInfer}, {"batchNormWorkspaceSize", BatchNormWorkspaceSize}, {"relu", Relu},           {"reluGrad", ReluGrad}, {"addRelu", AddRelu},
              {"adam", Adam},                     {"matMul", MatMul},
              {"binary", Binary},         {"globalAvgPool", GlobalAvgPool},  {"globalAvgPoolGrad", GlobalAvgPoolGrad},
              {"axpby", Axpby},           {"columnSums", ColumnSums},           {"occlusionGate", OcclusionGate},  {"occlusionGateGrad", OcclusionGateGrad},

@@ -23,6 +23,22 @@ napi_value Relu(napi_env env, napi_callback_info info) {
   });
 }
 
+// addRelu(a, b, y): y = max(a + b, 0), the end of a residual block in one pass
+napi_value AddRelu(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 3);
+    const int64_t n = a.length(0);
+    const float* x = a.f32(0, n, "a");
+    const float* z = a.f32(1, n, "b");
+    float* y = a.f32(2, n, "y");
+#pragma omp parallel for simd if (n > kParallelMin)
+    for (int64_t i = 0; i < n; i++) {
+      const float s = x[i] + z[i];
+      y[i] = s > 0.f ? s : 0.f;
+    }
+  });
+}
+
 // reluGrad(dy, y, dx): dx = dy where the output was positive (y > 0 ⇔ x > 0)
 napi_value ReluGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {

@@ -16,6 +16,7 @@ napi_value BatchNormWorkspaceSize(napi_env env, napi_callback_info info);
 napi_value BatchNormInfer(napi_env env, napi_callback_info info);
 napi_value Relu(napi_env env, napi_callback_info info);
 napi_value ReluGrad(napi_env env, napi_callback_info info);
+napi_value AddRelu(napi_env env, napi_callback_info info);
 napi_value Adam(napi_env env, napi_callback_info info);
 napi_value MatMul(napi_env env, napi_callback_info info);
 napi_value Binary(napi_env env, napi_callback_info info);

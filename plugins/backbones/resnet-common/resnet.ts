@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { relu } from '../../../framework/engine/kernels/activation.js';
+import { addRelu } from '../../../framework/engine/kernels/activation.js';
 import { globalAvgPool } from '../../../framework/engine/kernels/pooling.js';
 import { ParamBuilder } from '../../../framework/engine/layers.js';
 import type { Backbone, ForwardState } from '../../../framework/engine/modules.js';
@@ -49,7 +49,7 @@ export function buildResNet(spec: ResNetSpec, seed: number, imageSize: number, p
     return (x, s) => {
       let y = x;
       for (const f of body) y = f(y, s);
-      return relu(tf.add(y, shortcut ? shortcut(x, s) : x) as tf.Tensor4D);
+      return addRelu(y, shortcut ? shortcut(x, s) : x);
     };
   };
 
