@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../../framework/engine/adam.js';
-import { relu } from '../../framework/engine/kernels/activation.js';
+import { addRelu, relu } from '../../framework/engine/kernels/activation.js';
 import { batchNormInfer, batchNormTrain } from '../../framework/engine/kernels/batch-norm.js';
 import { setKernelMode } from '../../framework/engine/kernels/mode.js';
 import { occlusionGate } from '../../framework/engine/kernels/attention-gate.js';
@@ -100,6 +100,15 @@ describe('native backend: oneDNN kernels against the stock tfjs cpu kernels', fu
 
   it('ReLU and its one-pass gradient', async () => {
     await compare((x, dyW) => [relu(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(relu(a), dyW)))(x)], [input([2, 5, 5, 3]), input([2, 5, 5, 3])], 1e-6, 'reluGrad');
+  });
+
+  it('residual add + ReLU in one kernel, and its gradient to both inputs', async () => {
+    await compare(
+      (a, b, dyW) => [addRelu(a, b), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(addRelu(p, q), dyW)))([a, b])],
+      [input([2, 5, 5, 3]), input([2, 5, 5, 3]), input([2, 5, 5, 3])],
+      1e-6,
+      'addRelu',
+    );
   });
 
   it('global average pooling and its gradient', async () => {
