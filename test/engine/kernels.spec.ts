@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from '../../framework/engine/kernels/batch-norm.js';
-import { conv2d, type Padding } from '../../framework/engine/kernels/conv2d.js';
+import { conv2d } from '../../framework/engine/kernels/conv2d.js';
 import { Rng } from '../../framework/engine/rng.js';
 import { onCpu, useWasm } from '../helpers/backend.js';
-import { maxRelErr, randnValues } from '../helpers/compare.js';
+import { CONV_CASES, maxRelErr, randnValues } from '../helpers/compare.js';
 
 const randn = (shape: number[], r: Rng) => tf.tensor(randnValues(shape, r), shape);
 
 describe('fer-run gradient kernels against tfjs reference kernels', () => {
   before(useWasm);
   const r = new Rng(42);
-  const shapes: [number, number, number, number, number, number, number, Padding][] = [
-    // n, h, w, ci, co, k, stride, padding
-    [1, 7, 9, 3, 4, 3, 1, 'same'],
-    [2, 8, 8, 2, 3, 3, 2, 'same'],
-    [2, 9, 7, 3, 2, 3, 2, 'valid'],
-    [3, 8, 8, 4, 5, 1, 2, 'same'],
-    [1, 11, 11, 2, 2, 5, 2, 'same'],
-    [2, 6, 6, 2, 2, 1, 1, 'valid'],
-    [1, 10, 13, 3, 2, 7, 2, 'same'],
-    [1, 5, 5, 3, 3, 3, 1, 'valid'],
-  ];
-
-  for (const [n, h, w, ci, co, k, s, pad] of shapes) {
+  for (const [n, h, w, ci, co, k, s, pad] of CONV_CASES) {
     it(`conv2d gradients on wasm match the stock cpu kernels: x[${n},${h},${w},${ci}] k${k} s${s} ${pad}`, async () => {
       const xv = randn([n, h, w, ci], r);
       const fv = randn([k, k, ci, co], r);

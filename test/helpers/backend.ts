@@ -6,16 +6,19 @@ export async function useWasm(): Promise<void> {
   await selectBackend('wasm');
 }
 
-/** Runs `f` on the cpu backend (tfjs's reference kernels), then switches back to wasm. */
-export async function onCpu<T>(f: () => T | Promise<T>): Promise<T> {
+/** Runs `f` on tfjs's cpu backend (its reference kernels), then switches back to `back`. */
+async function onCpuThen<T>(back: string, f: () => T | Promise<T>): Promise<T> {
   await tf.setBackend('cpu');
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   try {
     return await f();
   } finally {
-    await tf.setBackend('wasm');
+    await tf.setBackend(back);
   }
 }
+
+/** Runs `f` on the cpu backend, then switches back to wasm. */
+export const onCpu = <T>(f: () => T | Promise<T>): Promise<T> => onCpuThen('wasm', f);
 
 /**
  * Switches to the native (oneDNN) backend, or skips the calling suite where the addon is not
@@ -32,12 +35,4 @@ export async function useNative(this: Mocha.Context): Promise<void> {
 }
 
 /** Runs `f` on tfjs's stock cpu backend, then switches back to native. */
-export async function onStockCpu<T>(f: () => T | Promise<T>): Promise<T> {
-  await tf.setBackend('cpu');
-  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  try {
-    return await f();
-  } finally {
-    await tf.setBackend('native');
-  }
-}
+export const onStockCpu = <T>(f: () => T | Promise<T>): Promise<T> => onCpuThen('native', f);

@@ -63,37 +63,36 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs): tf.bac
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
+/**
+ * One of the three convolution kernels on oneDNN: `xShape`/`filterShape` describe the forward
+ * convolution, `a`/`b` are the addon's two inputs, `outShape` its output (null: the convolution's). Anything oneDNN cannot
+ * take as given (see convDims), or a dy of the wrong shape, goes to tfjs's cpu kernel.
+ */
+function nativeConv(name: string, kind: 0 | 1 | 2, args: Args, xShape: number[], filterShape: number[], a: Info, b: Info, outShape: number[] | null, dy?: Info): Info {
+  const info = convInfo(xShape, filterShape, args.attrs as unknown as ConvAttrs);
+  const dims = floats(args.backend, a, b) ? convDims(info) : null;
+  if (!dims || (dy && !sameShape(dy.shape, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]))) return cpuKernel(name)(args) as Info;
+  const out = args.backend.output(outShape ?? [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  args.backend.addon.conv2d(kind, dims, args.backend.values(a), args.backend.values(b), out.values);
+  return out.info;
+}
+
 const kernels: Record<string, NativeKernel> = {
   Conv2D(args) {
     const { x, filter } = args.inputs;
-    const info = convInfo(x.shape, filter.shape, args.attrs as unknown as ConvAttrs);
-    const dims = floats(args.backend, x, filter) ? convDims(info) : null;
-    if (!dims) return cpuKernel('Conv2D')(args);
-    const out = args.backend.output([info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
-    args.backend.addon.conv2d(0, dims, args.backend.values(x), args.backend.values(filter), out.values);
-    return out.info;
+    return nativeConv('Conv2D', 0, args, x.shape, filter.shape, x, filter, null);
   },
 
   Conv2DBackpropInput(args) {
     const { dy, filter } = args.inputs;
-    const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
-    const info = convInfo(a.inputShape, filter.shape, a);
-    const dims = floats(args.backend, dy, filter) ? convDims(info) : null;
-    if (!dims || !sameShape(dy.shape, [info.batchSize, info.outHeight, info.outWidth, info.outChannels])) return cpuKernel('Conv2DBackpropInput')(args);
-    const out = args.backend.output(a.inputShape);
-    args.backend.addon.conv2d(1, dims, args.backend.values(dy), args.backend.values(filter), out.values);
-    return out.info;
+    const { inputShape } = args.attrs as { inputShape: number[] };
+    return nativeConv('Conv2DBackpropInput', 1, args, inputShape, filter.shape, dy, filter, inputShape, dy);
   },
 
   Conv2DBackpropFilter(args) {
     const { x, dy } = args.inputs;
-    const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
-    const info = convInfo(x.shape, a.filterShape, a);
-    const dims = floats(args.backend, x, dy) ? convDims(info) : null;
-    if (!dims || !sameShape(dy.shape, [info.batchSize, info.outHeight, info.outWidth, info.outChannels])) return cpuKernel('Conv2DBackpropFilter')(args);
-    const out = args.backend.output(a.filterShape);
-    args.backend.addon.conv2d(2, dims, args.backend.values(x), args.backend.values(dy), out.values);
-    return out.info;
+    const { filterShape } = args.attrs as { filterShape: number[] };
+    return nativeConv('Conv2DBackpropFilter', 2, args, x.shape, filterShape, x, dy, filterShape, dy);
   },
 
   Relu(args) {
