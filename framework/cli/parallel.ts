@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { RunError } from '../errors.js';
 
 /**
@@ -9,10 +10,12 @@ import { RunError } from '../errors.js';
  */
 export async function runShards(argv: string[], jobs: number): Promise<void> {
   const script = process.argv[1];
+  // The native backend's oneDNN threads (OpenMP) would take every core in each worker: share them out.
+  const env = { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? String(Math.max(1, Math.floor(cpus().length / jobs))) };
   const codes = await Promise.all(
     Array.from({ length: jobs }, (_, k) =>
       new Promise<number>((resolve) => {
-        const child = spawn(process.execPath, [...process.execArgv, script, ...argv, '--shard', `${k}/${jobs}`, '--no-report'], { stdio: 'inherit' });
+        const child = spawn(process.execPath, [...process.execArgv, script, ...argv, '--shard', `${k}/${jobs}`, '--no-report'], { stdio: 'inherit', env });
         child.on('exit', (code) => resolve(code ?? 1));
         child.on('error', () => resolve(1));
       }),
