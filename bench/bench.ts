@@ -63,11 +63,34 @@ function batchFor(m: FerModel): BatchTensors {
 
 const rssMiB = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 const latency = (b: Bench) => {
-  const r = b.tasks[0].result as { state: string; latency?: { mean: number; p50: number }; error?: Error };
+  const r = b.tasks[0].result as { state: string; latency?: { mean: number }; error?: Error };
   if (r.state === 'errored') throw r.error;
   return r.latency!;
 };
 const mean = (b: Bench) => latency(b).mean;
+
+/** A model, optimizer and batch for one variant, and its training step. */
+async function setup(variant: 'M_Res' | 'M_ResAttAdv') {
+  const m = await model(variant);
+  const opt = new Adam({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-4, decoupled: false });
+  const batch = batchFor(m);
+  return {
+    variant,
+    step: () => void trainStep(m, opt, batch, 1e-3, { lambda1: 0.1, lambda2: 0.1, prior: [0.5, 0.5] }),
+    dispose: () => {
+      tf.dispose(Object.values(batch));
+      opt.dispose();
+      m.dispose();
+    },
+  };
+}
+
+async function measure(step: () => void, opts: { time: number; iterations: number; warmupIterations: number; warmupTime: number }) {
+  const b = new Bench({ ...opts, throws: true } as never);
+  b.add('step', step);
+  await b.run();
+  return latency(b);
+}
 
 interface TrainRow {
   backend: string;
@@ -75,8 +98,8 @@ interface TrainRow {
   kernels: KernelMode;
   /** From the mean step time: what a training run gets, GC pauses and this VM's neighbours included. */
   imagesPerSecond: number | null;
-  /** From the median step time: the typical step, for ratios between variants measured minutes apart. */
-  medianImagesPerSecond?: number;
+  /** Images/s of each measuring round (mean step time within the round). */
+  rounds?: number[];
   note?: string;
   tensors?: [number, number];
   rssMiB?: [number, number];
@@ -108,43 +131,51 @@ for (const backend of backends.filter((b) => b === only)) {
     unavailable[backend] = (e as Error).message.split('. ')[0];
     continue;
   }
-  for (const variant of ['M_Res', 'M_ResAttAdv'] as const) {
-    for (const kernels of ['stock', 'fer-run'] as const) {
-      // The native backend is fer-run's oneDNN kernels; its baseline is the other backends' rows.
-      if (backend === 'native' && kernels === 'stock') {
-        training.push({ backend, variant, kernels, imagesPerSecond: null, note: 'n/a (the native backend is fer-run kernels only)' });
-        continue;
-      }
-      if (backend === 'cpu' && kernels === 'stock' && quick) {
-        training.push({ backend, variant, kernels, imagesPerSecond: null, note: 'skipped (--quick)' });
-        continue;
-      }
-      setKernelMode(kernels);
-      const m = await model(variant);
-      const opt = new Adam({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-4, decoupled: false });
-      const batch = batchFor(m);
-      const step = () => void trainStep(m, opt, batch, 1e-3, { lambda1: 0.1, lambda2: 0.1, prior: [0.5, 0.5] });
-      // The cpu backend is slow even with fer-run's kernels (its forward conv is a JS im2col): few iterations there.
-      const slow = backend === 'cpu';
+  // The cpu backend is slow even with fer-run's kernels (its forward conv is a JS im2col): few iterations there.
+  const slow = backend === 'cpu';
+  const variants = ['M_Res', 'M_ResAttAdv'] as const;
+  for (const variant of variants) {
+    // Stock kernels: one measurement each (they cannot train on wasm, and take minutes on cpu).
+    if (backend === 'native') {
+      training.push({ backend, variant, kernels: 'stock', imagesPerSecond: null, note: 'n/a (the native backend is fer-run kernels only)' });
+    } else if (backend === 'cpu' && quick) {
+      training.push({ backend, variant, kernels: 'stock', imagesPerSecond: null, note: 'skipped (--quick)' });
+    } else {
+      setKernelMode('stock');
+      const s = await setup(variant);
       try {
-        step(); // creates Adam's moments
-        const t0 = tf.memory().numTensors;
-        const r0 = rssMiB();
-        // Native steps are short and this machine's timing is noisy: a longer window there.
-        const time = slow ? 0 : backend === 'native' ? 10000 : 4000;
-        const b = new Bench({ time, iterations: slow ? (kernels === 'stock' ? 1 : 2) : 10, warmupIterations: slow ? 0 : 5, warmupTime: 0, throws: true } as never);
-        b.add(`${backend} ${variant} ${kernels}`, step);
-        await b.run();
-        const lat = latency(b);
-        training.push({ backend, variant, kernels, imagesPerSecond: (BATCH * 1000) / lat.mean, medianImagesPerSecond: (BATCH * 1000) / lat.p50, tensors: [t0, tf.memory().numTensors], rssMiB: [r0, rssMiB()] });
+        s.step();
+        const lat = await measure(s.step, { time: slow ? 0 : 4000, iterations: slow ? 1 : 10, warmupIterations: slow ? 0 : 3, warmupTime: 0 });
+        training.push({ backend, variant, kernels: 'stock', imagesPerSecond: (BATCH * 1000) / lat.mean, rounds: [(BATCH * 1000) / lat.mean] });
       } catch (e) {
-        training.push({ backend, variant, kernels, imagesPerSecond: null, note: `cannot train: ${(e as Error).message.split('\n')[0]}` });
+        training.push({ backend, variant, kernels: 'stock', imagesPerSecond: null, note: `cannot train: ${(e as Error).message.split('\n')[0]}` });
       }
-      tf.dispose(Object.values(batch));
-      opt.dispose();
-      m.dispose();
+      s.dispose();
+      setKernelMode('fer-run');
       process.stderr.write(`  ${JSON.stringify(training[training.length - 1])}\n`);
     }
+  }
+  // fer-run's kernels: the two variants measured in alternating rounds, so that both see the same
+  // machine (this VM's speed drifts by ±30% over minutes); the rate is the median round's.
+  const setups = await Promise.all(variants.map((v) => setup(v)));
+  for (const s of setups) for (let i = 0; i < (slow ? 1 : 6); i++) s.step(); // Adam's moments, pools, caches
+  const before = { tensors: tf.memory().numTensors, rss: rssMiB() }; // both variants' models alive
+  const rates = setups.map(() => [] as number[]);
+  for (let round = 0; round < (slow ? 1 : 4); round++) {
+    for (const [i, s] of setups.entries()) {
+      const lat = await measure(s.step, slow ? { time: 0, iterations: 2, warmupIterations: 0, warmupTime: 0 } : { time: 2500, iterations: 5, warmupIterations: 1, warmupTime: 0 });
+      rates[i].push((BATCH * 1000) / lat.mean);
+    }
+  }
+  const after = { tensors: tf.memory().numTensors, rss: rssMiB() };
+  setups.forEach((s, i) => {
+    const sorted = [...rates[i]].sort((x, y) => x - y);
+    const median = sorted.length % 2 ? sorted[sorted.length >> 1] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    training.push({ backend, variant: s.variant, kernels: 'fer-run', imagesPerSecond: median, rounds: rates[i], tensors: [before.tensors, after.tensors], rssMiB: [before.rss, after.rss] });
+    process.stderr.write(`  ${JSON.stringify(training[training.length - 1])}\n`);
+    s.dispose();
+  });
+  for (const variant of variants) {
     setKernelMode('fer-run');
     const m = await model(variant);
     const x = tf.randomUniform([BATCH, SIZE, SIZE, 3], 0, 255) as tf.Tensor4D;
@@ -185,7 +216,6 @@ for (const items of plan) images += assembleBatch({ source, items, occluder: obj
 const loaderImagesPerSecond = images / ((performance.now() - t) / 1000);
 
 const fer = (backend: string, v: string) => training.find((r) => r.backend === backend && r.variant === v && r.kernels === 'fer-run')?.imagesPerSecond ?? null;
-const ferMedian = (backend: string, v: string) => training.find((r) => r.backend === backend && r.variant === v && r.kernels === 'fer-run')?.medianImagesPerSecond ?? null;
 const ferWasm = (v: string) => fer('wasm', v)!;
 /** The fastest backend here: the training rate the data loader has to keep up with. */
 const fastest = fer('native', 'M_Res') ? 'native' : 'wasm';
@@ -198,11 +228,9 @@ const results = {
   unavailable,
   ratios: {
     attAdvStepCostVsRes: ferWasm('M_Res') / ferWasm('M_ResAttAdv'),
-    attAdvStepCostVsResMedian: ferMedian('wasm', 'M_Res')! / ferMedian('wasm', 'M_ResAttAdv')!,
     ...(fer('native', 'M_Res')
       ? {
           nativeAttAdvStepCostVsRes: fer('native', 'M_Res')! / fer('native', 'M_ResAttAdv')!,
-          nativeAttAdvStepCostVsResMedian: ferMedian('native', 'M_Res')! / ferMedian('native', 'M_ResAttAdv')!,
           nativeVsWasm: fer('native', 'M_Res')! / ferWasm('M_Res'),
         }
       : {}),
@@ -229,10 +257,10 @@ for (const backend of backends) {
   }
 }
 const r2 = results.ratios;
-console.log(`M_ResAttAdv step costs ${r2.attAdvStepCostVsRes.toFixed(2)}× the M_Res step (wasm, fer-run kernels; ${r2.attAdvStepCostVsResMedian.toFixed(2)}× by median steps)`);
+console.log(`M_ResAttAdv step costs ${r2.attAdvStepCostVsRes.toFixed(2)}× the M_Res step (wasm, fer-run kernels)`);
 if (r2.nativeVsWasm) {
   console.log(
-    `native: M_ResAttAdv step costs ${r2.nativeAttAdvStepCostVsRes!.toFixed(2)}× the M_Res step (${r2.nativeAttAdvStepCostVsResMedian!.toFixed(2)}× by median steps); M_Res trains ${r2.nativeVsWasm.toFixed(1)}× as fast as on wasm`,
+    `native: M_ResAttAdv step costs ${r2.nativeAttAdvStepCostVsRes!.toFixed(2)}× the M_Res step; M_Res trains ${r2.nativeVsWasm.toFixed(1)}× as fast as on wasm`,
   );
 }
 console.log(`Inference images/s: ${inference.map((r) => `${r.backend} ${r.variant} ${f(r.imagesPerSecond)}`).join(', ')}`);
