@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { ADDON_PACKAGE, DISABLE_ENV } from '../engine/native/addon.js';
+import { ADDON_PACKAGE, DISABLE_ENV, NATIVE_GC_FLAG } from '../engine/native/addon.js';
 
 /**
  * The native backend runs oneDNN on every core through OpenMP, and a parallel region waits for
@@ -10,8 +10,6 @@ import { ADDON_PACKAGE, DISABLE_ENV } from '../engine/native/addon.js';
  * V8 reads the flag only at start-up (setting it later aborts the process), so a `run` that will
  * likely use the native backend restarts itself once with it. FER_RUN_GC=default opts out.
  */
-export const NATIVE_GC_FLAG = '--single-threaded-gc';
-
 const RUN_COMMANDS = new Set(['run']);
 
 export function shouldRelaunchForNative(argv: string[]): boolean {

@@ -106,7 +106,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
     info = { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', tfjsVersion: tf.version.tfjs };
   }
-  if (notice && info.name !== 'tensorflow') info = { ...info, notice };
+  if (notice) info = { ...info, notice };
   selected = info;
   return info;
 }

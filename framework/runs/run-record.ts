@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { NATIVE_GC_FLAG } from '../cli/relaunch.js';
 import type { BackendInfo } from '../engine/backend.js';
+import { NATIVE_GC_FLAG } from '../engine/native/addon.js';
 import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
 
 export type CellStatus = 'pending' | 'running' | 'done' | 'failed';

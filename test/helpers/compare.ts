@@ -3,11 +3,11 @@ import { Rng } from '../../framework/engine/rng.js';
 
 /** Largest absolute difference relative to the reference's largest magnitude. */
 export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
   let worst = 0;
   let scale = 0;
   for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (scale || 1));
-  if (a.length !== b.length) return Infinity;
   return worst;
 }
 

@@ -13,6 +13,6 @@ export function relu<T extends tf.Tensor>(x: T): T {
 
 /** relu(a + b) for two tensors of one shape (a residual block's end): one kernel each way on the native backend. */
 export function addRelu<T extends tf.Tensor>(a: T, b: T): T {
-  if (nativeFor(a, b) && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i])) return tf.engine().runKernel('FerAddRelu', { a, b }) as T;
+  if (nativeFor(a, b) && tf.util.arraysEqual(a.shape, b.shape)) return tf.engine().runKernel('FerAddRelu', { a, b }) as T;
   return relu(tf.add(a, b) as T);
 }

@@ -26,10 +26,11 @@ export interface BatchStats {
  * surrounding tidy scope, for the moving averages. The caller disposes them.
  */
 export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void, withRelu = false): tf.Tensor4D {
-  if (kernelMode() === 'stock') return withRelu ? tf.relu(batchNormStock(x, gamma, beta, onStats)) : batchNormStock(x, gamma, beta, onStats);
-  if (nativeFor(x, gamma, beta)) return batchNormNative(x, gamma, beta, onStats, withRelu);
-  const y = batchNormFerRun(x, gamma, beta, onStats);
-  return withRelu ? relu(y) : y;
+  const stock = kernelMode() === 'stock';
+  if (!stock && nativeFor(x, gamma, beta)) return batchNormNative(x, gamma, beta, onStats, withRelu);
+  const y = stock ? batchNormStock(x, gamma, beta, onStats) : batchNormFerRun(x, gamma, beta, onStats);
+  if (!withRelu) return y;
+  return stock ? tf.relu(y) : relu(y);
 }
 
 function batchNormFerRun(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void): tf.Tensor4D {

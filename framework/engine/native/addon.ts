@@ -53,6 +53,12 @@ export interface DnnlAddon {
 
 export const ADDON_PACKAGE = '@fer-run/dnnl';
 
+/**
+ * The V8 flag native runs start with (V8's background GC threads slow oneDNN's OpenMP threads on
+ * few cores; see cli/relaunch.ts, which restarts a run with it).
+ */
+export const NATIVE_GC_FLAG = '--single-threaded-gc';
+
 /** Set FER_RUN_NO_NATIVE=1 to run as if the addon were not installed (the fallback path's test uses it). */
 export const DISABLE_ENV = 'FER_RUN_NO_NATIVE';
 

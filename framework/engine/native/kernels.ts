@@ -3,10 +3,11 @@ import type { NativeBackend } from './native-backend.js';
 
 /**
  * fer-run's native kernels as tfjs kernels of the `native` backend. Stock kernel names (Conv2D,
- * Conv2DBackpropInput/Filter, Relu, Add, BatchMatMul) replace the cpu backend's where the
- * arguments suit oneDNN, and fall back to the cpu kernel otherwise (NCHW, dilations, broadcasting
- * adds, int tensors), so every tfjs op keeps working. Fer* kernels are fer-run's own fused ops
- * (batch norm, ReLU with a one-pass gradient), used by the framework's layers when the backend is
+ * Conv2DBackpropInput/Filter, Relu, Add, Sub, Multiply, RealDiv, Sum, BatchMatMul) replace the
+ * cpu backend's where the arguments suit them, and fall back to the cpu kernel otherwise (NCHW,
+ * dilations, sums over inner axes, int tensors), so every tfjs op keeps working. Fer* kernels are
+ * fer-run's own fused ops (batch norm ± ReLU, ReLU and add+ReLU with one-pass gradients, global
+ * pooling, the attention gate, L_noisy), used by the framework's layers when the backend is
  * native; their gradients are registered here too.
  */
 export const NATIVE_BACKEND = 'native';
@@ -21,7 +22,6 @@ const cpuKernel = (name: string): NativeKernel => {
   return k.kernelFunc as unknown as NativeKernel;
 };
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 /** Native kernels take float32 tensors whose storage is a Float32Array (a cast from bool may keep a Uint8Array). */
 const floats = (be: NativeBackend, ...ts: Info[]) => ts.every((t) => t.dtype === 'float32' && be.hasFloatStorage(t));
 
@@ -61,7 +61,6 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs): tf.bac
   );
 }
 
-const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * One of the three convolution kernels on oneDNN: `xShape`/`filterShape` describe the forward
@@ -71,7 +70,7 @@ const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every
 function nativeConv(name: string, kind: 0 | 1 | 2, args: Args, xShape: number[], filterShape: number[], a: Info, b: Info, outShape: number[] | null, dy?: Info): Info {
   const info = convInfo(xShape, filterShape, args.attrs as unknown as ConvAttrs);
   const dims = floats(args.backend, a, b) ? convDims(info) : null;
-  if (!dims || (dy && !sameShape(dy.shape, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]))) return cpuKernel(name)(args) as Info;
+  if (!dims || (dy && !tf.util.arraysEqual(dy.shape, [info.batchSize, info.outHeight, info.outWidth, info.outChannels]))) return cpuKernel(name)(args) as Info;
   const out = args.backend.output(outShape ?? [info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
   args.backend.addon.conv2d(kind, dims, args.backend.values(a), args.backend.values(b), out.values);
   return out.info;
@@ -113,14 +112,14 @@ const kernels: Record<string, NativeKernel> = {
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     const ra = a.shape.length;
     const batchA = a.shape.slice(0, -2);
-    if (!floats(args.backend, a, b) || ra < 2 || ra !== b.shape.length || !sameShape(batchA, b.shape.slice(0, -2))) return cpuKernel('BatchMatMul')(args);
+    if (!floats(args.backend, a, b) || ra < 2 || ra !== b.shape.length || !tf.util.arraysEqual(batchA, b.shape.slice(0, -2))) return cpuKernel('BatchMatMul')(args);
     const [r0, r1] = a.shape.slice(-2);
     const [s0, s1] = b.shape.slice(-2);
     const [m, k] = transposeA ? [r1, r0] : [r0, r1];
     const [k2, n] = transposeB ? [s1, s0] : [s0, s1];
     if (k !== k2) return cpuKernel('BatchMatMul')(args);
     const out = args.backend.output([...batchA, m, n]);
-    args.backend.addon.matMul(size(batchA), m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, args.backend.values(a), args.backend.values(b), out.values);
+    args.backend.addon.matMul(tf.util.sizeFromShape(batchA), m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, args.backend.values(a), args.backend.values(b), out.values);
     return out.info;
   },
 
@@ -136,7 +135,7 @@ const kernels: Record<string, NativeKernel> = {
     if (!floats(args.backend, x) || !axes.every((a, i) => a === i)) return cpuKernel('Sum')(args);
     const kept = x.shape.slice(axes.length);
     const out = args.backend.output(keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : kept);
-    args.backend.addon.columnSums(size(x.shape.slice(0, axes.length)), size(kept), args.backend.values(x), out.values);
+    args.backend.addon.columnSums(tf.util.sizeFromShape(x.shape.slice(0, axes.length)), tf.util.sizeFromShape(kept), args.backend.values(x), out.values);
     return out.info;
   },
 
@@ -160,7 +159,7 @@ const kernels: Record<string, NativeKernel> = {
     const { low, m } = args.inputs;
     const c = low.shape[low.shape.length - 1];
     const out = args.backend.output(low.shape);
-    args.backend.addon.occlusionGate(size(low.shape) / c, c, args.backend.values(low), args.backend.values(m), out.values);
+    args.backend.addon.occlusionGate(tf.util.sizeFromShape(low.shape) / c, c, args.backend.values(low), args.backend.values(m), out.values);
     return out.info;
   },
 
@@ -170,7 +169,7 @@ const kernels: Record<string, NativeKernel> = {
     const be = args.backend;
     const dlow = be.output(low.shape);
     const dm = be.output(m.shape);
-    be.addon.occlusionGateGrad(size(low.shape) / c, c, be.values(dy), be.values(low), be.values(m), dlow.values, dm.values);
+    be.addon.occlusionGateGrad(tf.util.sizeFromShape(low.shape) / c, c, be.values(dy), be.values(low), be.values(m), dlow.values, dm.values);
     return [dlow.info, dm.info];
   },
 
@@ -244,8 +243,7 @@ const kernels: Record<string, NativeKernel> = {
  * 0 where an input is broadcast, then adjacent dimensions merged wherever both inputs are
  * contiguous across them (so `x / 127.5` is one flat loop, and a per-channel bias one loop per row).
  */
-export function broadcastPlan(aShape: number[], bShape: number[]): { shape: number[]; sa: number[]; sb: number[] } {
-  const out = tf.backend_util.assertAndGetBroadcastShape(aShape, bShape);
+function broadcastPlan(out: number[], aShape: number[], bShape: number[]): { shape: number[]; sa: number[]; sb: number[] } {
   const r = out.length;
   const strides = (shape: number[]) => {
     const s = [...Array(r - shape.length).fill(1), ...shape];
@@ -284,8 +282,9 @@ function binary(name: string, op: 0 | 1 | 2 | 3): NativeKernel {
   return (args) => {
     const { a, b } = args.inputs;
     if (!floats(args.backend, a, b)) return cpuKernel(name)(args);
-    const plan = broadcastPlan(a.shape, b.shape);
-    const out = args.backend.output(tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape));
+    const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const plan = broadcastPlan(outShape, a.shape, b.shape);
+    const out = args.backend.output(outShape);
     args.backend.addon.binary(op, plan.shape, plan.sa, plan.sb, args.backend.values(a), args.backend.values(b), out.values);
     return out.info;
   };
@@ -295,7 +294,7 @@ function binary(name: string, op: 0 | 1 | 2 | 3): NativeKernel {
 function nhwc(shape: number[]): number[] {
   if (shape.length === 4) return shape;
   const c = shape[shape.length - 1];
-  return [size(shape) / c, 1, 1, c];
+  return [tf.util.sizeFromShape(shape) / c, 1, 1, c];
 }
 
 let registered = false;

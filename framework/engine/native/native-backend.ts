@@ -75,7 +75,7 @@ export class NativeBackend extends MathBackendCPU {
 
   /** A float32 output tensor of `shape` whose storage a native kernel will fill. */
   output(shape: number[]): { info: tf.TensorInfo; values: Float32Array } {
-    const values = this.book.take(shape.reduce((a, b) => a * b, 1));
+    const values = this.book.take(tf.util.sizeFromShape(shape));
     return { info: this.makeTensorInfo(shape, 'float32', values), values };
   }
 
