@@ -18,7 +18,7 @@ napi_value OcclusionGate(napi_env env, napi_callback_info info) {
     const float* low = a.f32(2, p * c, "low");
     const float* m = a.f32(3, p, "mask logits");
     float* out = a.f32(4, p * c, "out");
-#pragma omp parallel for if (p * c > (1 << 15))
+#pragma omp parallel for if (p * c > kParallelMin)
     for (int64_t i = 0; i < p; i++) {
       const float keep = 1.f - sigmoid(m[i]);
       for (int64_t k = 0; k < c; k++) out[i * c + k] = low[i * c + k] * keep;
@@ -37,7 +37,7 @@ napi_value OcclusionGateGrad(napi_env env, napi_callback_info info) {
     const float* m = a.f32(4, p, "mask logits");
     float* dlow = a.f32(5, p * c, "dlow");
     float* dm = a.f32(6, p, "dm");
-#pragma omp parallel for if (p * c > (1 << 15))
+#pragma omp parallel for if (p * c > kParallelMin)
     for (int64_t i = 0; i < p; i++) {
       const float s = sigmoid(m[i]);
       float acc = 0.f;
@@ -73,7 +73,7 @@ napi_value BceWithLogitsMeanGrad(napi_env env, napi_callback_info info) {
     const float* z = a.f32(1, n, "logits");
     const float* y = a.f32(2, n, "targets");
     float* dz = a.f32(3, n, "dz");
-#pragma omp parallel for simd if (n > (1 << 15))
+#pragma omp parallel for simd if (n > kParallelMin)
     for (int64_t i = 0; i < n; i++) dz[i] = g * (sigmoid(z[i]) - y[i]);
   });
 }

@@ -6,8 +6,6 @@
 
 namespace fer {
 
-static constexpr int64_t kParallelMin = 1 << 15;
-
 template <int Op>
 static inline float apply(float a, float b) {
   if constexpr (Op == 0) return a + b;
@@ -146,12 +144,9 @@ napi_value Axpby(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 5);
     const int64_t n = a.length(0);
-    const float* x = a.f32(0, n, "x");
-    const float* y = a.f32(1, n, "y");
-    float* out = a.f32(2, n, "out");
+    const float *x = a.f32(0, n, "x"), *y = a.f32(1, n, "y");
     const float alpha = a.num(3), beta = a.num(4);
-#pragma omp parallel for simd if (n > kParallelMin)
-    for (int64_t i = 0; i < n; i++) out[i] = alpha * x[i] + beta * y[i];
+    mapElements(a.f32(2, n, "out"), n, [=](float u, float v) { return alpha * u + beta * v; }, x, y);
   });
 }
 

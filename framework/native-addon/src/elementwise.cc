@@ -8,18 +8,13 @@
 
 namespace fer {
 
-// Below this many elements a parallel region costs more than it saves.
-static constexpr int64_t kParallelMin = 1 << 15;
-
 // relu(x, y): y = max(x, 0)
 napi_value Relu(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 2);
     const int64_t n = a.length(0);
     const float* x = a.f32(0, n, "x");
-    float* y = a.f32(1, n, "y");
-#pragma omp parallel for simd if (n > kParallelMin)
-    for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.f ? x[i] : 0.f;
+    mapElements(a.f32(1, n, "y"), n, [](float v) { return v > 0.f ? v : 0.f; }, x);
   });
 }
 
@@ -28,14 +23,8 @@ napi_value AddRelu(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 3);
     const int64_t n = a.length(0);
-    const float* x = a.f32(0, n, "a");
-    const float* z = a.f32(1, n, "b");
-    float* y = a.f32(2, n, "y");
-#pragma omp parallel for simd if (n > kParallelMin)
-    for (int64_t i = 0; i < n; i++) {
-      const float s = x[i] + z[i];
-      y[i] = s > 0.f ? s : 0.f;
-    }
+    const float *x = a.f32(0, n, "a"), *z = a.f32(1, n, "b");
+    mapElements(a.f32(2, n, "y"), n, [](float u, float v) { return u + v > 0.f ? u + v : 0.f; }, x, z);
   });
 }
 
@@ -44,11 +33,8 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 3);
     const int64_t n = a.length(0);
-    const float* dy = a.f32(0, n, "dy");
-    const float* y = a.f32(1, n, "y");
-    float* dx = a.f32(2, n, "dx");
-#pragma omp parallel for simd if (n > kParallelMin)
-    for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+    const float *dy = a.f32(0, n, "dy"), *y = a.f32(1, n, "y");
+    mapElements(a.f32(2, n, "dx"), n, [](float g, float v) { return v > 0.f ? g : 0.f; }, dy, y);
   });
 }
 
@@ -66,13 +52,8 @@ napi_value Adam(napi_env env, napi_callback_info info) {
     float* wo = a.f32(4, n, "wOut");
     float* mo = a.f32(5, n, "mOut");
     float* vo = a.f32(6, n, "vOut");
-    napi_value hv = a.v[7];
-    double h[8];
-    for (uint32_t k = 0; k < 8; k++) {
-      napi_value e;
-      napi_get_element(env, hv, k, &e);
-      if (napi_get_value_double(env, e, &h[k]) != napi_ok) throw std::invalid_argument("adam: hyper-parameters must be 8 numbers");
-    }
+    const auto h = a.nums(7);
+    if (h.size() != 8) throw std::invalid_argument("adam: hyper-parameters must be 8 numbers");
     // Scalars are formed in double, as the tfjs-op version forms them in JS, then rounded once.
     const float b1 = h[1], b2 = h[2], c1 = 1.0 - h[1], c2 = 1.0 - h[2], eps = h[3];
     const bool decoupled = h[5] != 0;

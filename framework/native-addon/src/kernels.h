@@ -3,7 +3,22 @@
 
 #include <dnnl.hpp>
 
+#include "napi-util.h"
+
 namespace fer {
+
+// Below this many elements an OpenMP parallel region costs more than it saves.
+constexpr int64_t kParallelMin = 1 << 15;
+
+/**
+ * out[i] = f(in[i]...) over n elements: the shape of every pointwise kernel here. `f` takes the
+ * element values (loaded unconditionally, so the compiler turns selects into vector blends).
+ */
+template <typename F, typename... In>
+void mapElements(float* out, int64_t n, F f, const In*... in) {
+#pragma omp parallel for simd if (n > kParallelMin)
+  for (int64_t i = 0; i < n; i++) out[i] = f(in[i]...);
+}
 
 /** One CPU engine and stream for the process; oneDNN runs its own OpenMP threads under it. */
 dnnl::engine& cpuEngine();

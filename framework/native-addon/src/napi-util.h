@@ -56,19 +56,23 @@ struct Args {
 
   int64_t i64(size_t i) const { return static_cast<int64_t>(num(i)); }
 
-  /** An array of integers (shapes, strides, pads). */
-  std::vector<int64_t> ints(size_t i) const {
+  /** An array of numbers (hyper-parameters). */
+  std::vector<double> nums(size_t i) const {
     uint32_t n = 0;
     if (napi_get_array_length(env, v[i], &n) != napi_ok) throw std::invalid_argument("argument " + std::to_string(i) + " must be an array");
-    std::vector<int64_t> out(n);
+    std::vector<double> out(n);
     for (uint32_t k = 0; k < n; k++) {
       napi_value e;
       napi_get_element(env, v[i], k, &e);
-      double d = 0;
-      napi_get_value_double(env, e, &d);
-      out[k] = static_cast<int64_t>(d);
+      if (napi_get_value_double(env, e, &out[k]) != napi_ok) throw std::invalid_argument("argument " + std::to_string(i) + " must hold numbers");
     }
     return out;
+  }
+
+  /** An array of integers (shapes, strides, pads). */
+  std::vector<int64_t> ints(size_t i) const {
+    auto d = nums(i);
+    return std::vector<int64_t>(d.begin(), d.end());
   }
 };
 
