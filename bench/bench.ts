@@ -67,7 +67,6 @@ const latency = (b: Bench) => {
   if (r.state === 'errored') throw r.error;
   return r.latency!;
 };
-const mean = (b: Bench) => latency(b).mean;
 
 /** A model, optimizer and batch for one variant, and its training step. */
 async function setup(variant: 'M_Res' | 'M_ResAttAdv') {
@@ -96,7 +95,7 @@ interface TrainRow {
   backend: string;
   variant: string;
   kernels: KernelMode;
-  /** From the mean step time: what a training run gets, GC pauses and this VM's neighbours included. */
+  /** From mean step times (GC pauses included); for fer-run's kernels the median of the measuring rounds. */
   imagesPerSecond: number | null;
   /** Images/s of each measuring round (mean step time within the round). */
   rounds?: number[];
@@ -179,10 +178,9 @@ for (const backend of backends.filter((b) => b === only)) {
     setKernelMode('fer-run');
     const m = await model(variant);
     const x = tf.randomUniform([BATCH, SIZE, SIZE, 3], 0, 255) as tf.Tensor4D;
-    const b = new Bench(backend === 'cpu' ? { time: 0, iterations: 2, warmupIterations: 1 } : { time: 2000, warmupIterations: 2 });
-    b.add('inference', () => tf.tidy(() => void m.forward(FerModel.normalize(x), { training: false, updates: [] }).logits.dataSync()));
-    await b.run();
-    inference.push({ backend, variant, imagesPerSecond: (BATCH * 1000) / mean(b) });
+    const infer = () => tf.tidy(() => void m.forward(FerModel.normalize(x), { training: false, updates: [] }).logits.dataSync());
+    const lat = await measure(infer, backend === 'cpu' ? { time: 0, iterations: 2, warmupIterations: 1, warmupTime: 0 } : { time: 2000, iterations: 64, warmupIterations: 2, warmupTime: 0 });
+    inference.push({ backend, variant, imagesPerSecond: (BATCH * 1000) / lat.mean });
     x.dispose();
     m.dispose();
   }
