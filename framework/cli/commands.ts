@@ -51,7 +51,7 @@ export function registerCommands(program: Command): void {
     const { resolved, registry } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
     const backend = await selectBackend(o.backend ?? resolved.manifest.backend);
     if (backend.notice) process.stderr.write(`fer-run: ${backend.notice}\n`);
-    process.stderr.write(`fer-run: backend ${backend.name} (${backend.package}${backend.dnnl ? `, oneDNN ${backend.dnnl}` : ''}, tfjs ${backend.tfjsVersion})\n`);
+    process.stderr.write(`fer-run: backend ${backend.name} (${backend.package}${backend.dnnl ? `, oneDNN ${backend.dnnl}` : ''}, tfjs ${backend.tfjsVersion}${backend.threads ? `, ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''})\n`);
     const d = dirs(o);
     const started = Date.now();
     const jobs = Number(o.jobs);

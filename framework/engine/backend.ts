@@ -4,6 +4,7 @@ import { InputError } from '../errors.js';
 import { ADDON_PACKAGE, loadDnnlAddon } from './native/addon.js';
 import { NATIVE_BACKEND } from './native/kernels.js';
 import { registerNativeBackend } from './native/register.js';
+import { registerThreadedWasm, wasmThreadCount, wasmThreadsInUse } from './wasm-threads.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
@@ -13,6 +14,7 @@ export interface BackendInfo {
   /** The package that provided it. */
   package: string;
   tfjsVersion: string;
+  /** XNNPACK's thread count, for the wasm backend. */
   threads?: number;
   /** oneDNN's version, for the native backend. */
   dnnl?: string;
@@ -57,10 +59,10 @@ async function tryNative(): Promise<BackendInfo | { error: string }> {
 
 async function tryWasm(): Promise<BackendInfo | null> {
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    await registerThreadedWasm(wasmThreadCount());
     if (await tf.setBackend('wasm')) {
       await tf.ready();
-      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', tfjsVersion: tf.version.tfjs };
+      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', tfjsVersion: tf.version.tfjs, threads: wasmThreadsInUse() };
     }
   } catch {
     /* fall through */

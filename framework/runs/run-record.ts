@@ -36,6 +36,8 @@ export function captureEnvironment(backend: BackendInfo, projectDir: string): Re
     backend: backend.name,
     backendPackage: backend.package,
     ...(backend.dnnl ? { oneDNN: backend.dnnl } : {}),
+    // XNNPACK's thread pool (wasm); results do not depend on it, speed does.
+    ...(backend.threads ? { threads: backend.threads } : {}),
     // It changes timing: runs on the native backend restart with a single-threaded GC (cli/relaunch.ts).
     v8Gc: process.execArgv.includes(NATIVE_GC_FLAG) ? 'single-threaded' : 'default',
     cpu: cpu[0]?.model ?? 'unknown',

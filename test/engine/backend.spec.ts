@@ -20,7 +20,7 @@ describe('backend selection', () => {
   it('prints and uses the chosen backend', async () => {
     const r = await cli(tmp.write('a.json', tinyManifest({ rows: [{ name: 'M_Res', set: { 'model.attention': { type: 'none' }, 'model.discriminator': { type: 'none' } } }] })), '--backend', 'wasm', '--runs', `${tmp.dir}/runs`, '--reports', `${tmp.dir}/reports`, '--cache', `${tmp.dir}/cache`, '--no-report');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^fer-run: backend wasm \(@tensorflow\/tfjs-backend-wasm, tfjs 4\.22\.0\)/m);
+    assert.match(r.stderr, /^fer-run: backend wasm \(@tensorflow\/tfjs-backend-wasm, tfjs 4\.22\.0, \d threads?\)/m);
   });
 
   it('a forced backend that is missing is an input error saying how to install it', async function () {
