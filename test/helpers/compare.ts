@@ -26,7 +26,7 @@ export function evaluate(f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], inp
   });
 }
 
-/** Convolution cases both kernel suites test: n, h, w, ci, co, k, stride, padding (strides 1/2, same/valid, odd sizes, batch 1). */
+/** Convolution cases both kernel suites test: n, h, w, ci, co, k, stride, padding (strides 1/2/3, same/valid, odd sizes, batch 1). */
 export const CONV_CASES: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
   [1, 7, 9, 3, 4, 3, 1, 'same'],
   [2, 8, 8, 2, 3, 3, 2, 'same'],
@@ -36,4 +36,5 @@ export const CONV_CASES: [number, number, number, number, number, number, number
   [2, 6, 6, 2, 2, 1, 1, 'valid'],
   [1, 10, 13, 3, 2, 7, 2, 'same'],
   [1, 5, 5, 3, 3, 3, 1, 'valid'],
+  [1, 10, 11, 2, 3, 4, 3, 'same'],
 ];

@@ -56,30 +56,30 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw
   });
 }
 
-/** Kernel taps of one output phase along one axis: offsets d into dy and the kernel index of each, in d order. */
-function phaseTaps(k: number, stride: number, phase: number, pad: number): { d: number; tap: number }[] {
-  const taps: { d: number; tap: number }[] = [];
-  for (let t = k - 1; t >= 0; t--) if ((phase + pad - t) % stride === 0) taps.push({ d: (phase + pad - t) / stride, tap: t });
-  return taps;
-}
-
 /**
- * The sub-kernel of taps (rows × cols) of a [kh, kw, a, b] filter. A 0/1 selection matrix times the
- * filter seen as [kh·kw, a·b]: one small GEMM, where tf.gather and tf.reverse take ~10 ms on wasm.
+ * Along one axis of a stride-s transposed convolution, output row s·J + phase receives
+ * dy[J + d]·W[t] for every tap t with t ≡ phase + pad (mod s), d = (phase + pad − t) / s.
+ * Returns each phase's tap at each offset d ∈ [dMin, dMin + length): -1 where there is none.
  */
-function selectTaps(f: tf.Tensor4D, rows: number[], cols: number[]): tf.Tensor4D {
-  const [kh, kw, a, b] = f.shape;
-  const sel = new Float32Array(rows.length * cols.length * kh * kw);
-  rows.forEach((r, i) => cols.forEach((c, j) => (sel[(i * cols.length + j) * kh * kw + r * kw + c] = 1)));
-  const picked = tf.matMul(tf.tensor2d(sel, [rows.length * cols.length, kh * kw]), tf.reshape(f, [kh * kw, a * b]));
-  return tf.reshape(picked, [rows.length, cols.length, a, b]);
+function phaseTaps(k: number, stride: number, pad: number): { dMin: number; length: number; tap: number[][] } {
+  const taps: { phase: number; t: number; d: number }[] = [];
+  for (let phase = 0; phase < stride; phase++) {
+    for (let t = 0; t < k; t++) if ((phase + pad - t) % stride === 0) taps.push({ phase, t, d: (phase + pad - t) / stride });
+  }
+  const dMin = Math.min(...taps.map((x) => x.d));
+  const length = Math.max(...taps.map((x) => x.d)) - dMin + 1;
+  const tap = Array.from({ length: stride }, () => new Array<number>(length).fill(-1));
+  for (const x of taps) tap[x.phase][x.d - dMin] = x.t;
+  return { dMin, length, tap };
 }
 
 /**
- * Gradient of conv2d with respect to its input. Stride 1: one forward convolution of dy with the
- * flipped filter. Stride s > 1: the transposed convolution splits into s² phase convolutions (each
- * output pixel parity sees its own subset of kernel taps), interleaved afterwards, so no
- * multiply touches an inserted zero.
+ * Gradient of conv2d with respect to its input, as one forward convolution of dy. Stride 1: dy with
+ * the flipped filter. Stride s > 1: each output pixel parity (py, px) of the transposed
+ * convolution sees its own subset of the kernel's taps; one convolution computes all s² of them
+ * as s²·Ci output channels (a filter holding each phase's taps, zeros elsewhere), and one
+ * transpose interleaves them, so no multiply touches an inserted zero of a dilated dy and no
+ * per-phase copies are stacked.
  */
 export function conv2dInputGrad(
   xShape: [number, number, number, number],
@@ -89,47 +89,46 @@ export function conv2dInputGrad(
   padding: Padding,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const [n, h, w, ci] = xShape;
-    const [kh, kw] = filter.shape;
+    const [, h, w, ci] = xShape;
+    const [kh, kw, , co] = filter.shape;
     const p = convPads(h, w, kh, kw, stride, padding);
     const [, ho, wo] = dy.shape;
-    const wT = tf.transpose(filter, [0, 1, 3, 2]) as tf.Tensor4D; // [kh, kw, Co, Ci]
-    const hp = Math.ceil(h / stride);
-    const wp = Math.ceil(w / stride);
-    const phases: tf.Tensor4D[] = [];
-    for (let py = 0; py < stride; py++) {
-      for (let px = 0; px < stride; px++) {
-        const ty = phaseTaps(kh, stride, py, p.top);
-        const tx = phaseTaps(kw, stride, px, p.left);
-        if (ty.length === 0 || tx.length === 0) {
-          phases.push(tf.zeros([n, hp, wp, ci]) as tf.Tensor4D);
-          continue;
+    const rows = phaseTaps(kh, stride, p.top);
+    const cols = phaseTaps(kw, stride, p.left);
+    const phases = stride * stride;
+    // sel[(qy, qx, phase), (ty, tx)] = 1 picks filter tap (ty, tx) for that phase at offset (qy, qx):
+    // one small GEMM with the filter seen as [kh·kw, Ci·Co] (tf.gather is far slower on wasm).
+    const sel = new Float32Array(rows.length * cols.length * phases * kh * kw);
+    for (let qy = 0; qy < rows.length; qy++) {
+      for (let qx = 0; qx < cols.length; qx++) {
+        for (let py = 0; py < stride; py++) {
+          for (let px = 0; px < stride; px++) {
+            const ty = rows.tap[py][qy];
+            const tx = cols.tap[px][qx];
+            if (ty >= 0 && tx >= 0) sel[((qy * cols.length + qx) * phases + py * stride + px) * kh * kw + ty * kw + tx] = 1;
+          }
         }
-        // Taps are contiguous in d (a step of one tap per stride), so the sub-kernel is a plain conv.
-        const sub = selectTaps(wT, ty.map((t) => t.tap), tx.map((t) => t.tap));
-        const rows = Math.ceil((h - py) / stride);
-        const cols = Math.ceil((w - px) / stride);
-        const top = -ty[0].d;
-        const left = -tx[0].d;
-        let src = dy;
-        let bottom = rows - 1 + ty[ty.length - 1].d - (ho - 1);
-        let right = cols - 1 + tx[tx.length - 1].d - (wo - 1);
-        if (bottom < 0 || right < 0) {
-          src = tf.slice(src, [0, 0, 0, 0], [-1, ho + Math.min(0, bottom), wo + Math.min(0, right), -1]);
-          bottom = Math.max(0, bottom);
-          right = Math.max(0, right);
-        }
-        let out = tf.conv2d(src, sub, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-        if (rows < hp || cols < wp) out = tf.pad(out, [[0, 0], [0, hp - rows], [0, wp - cols], [0, 0]]);
-        phases.push(out);
       }
     }
-    if (stride === 1) return phases[0];
-    // Interleave dx[n, s·i + py, s·j + px, c] = phase(py, px)[n, i, j, c]: stacking on an inner axis
-    // puts px next to j (and py next to i), so reshapes do the interleaving without a transpose.
-    const rowsOf = (py: number) => tf.reshape(tf.stack(phases.slice(py * stride, (py + 1) * stride), 3), [n, hp, wp * stride, ci]);
-    const inter = tf.reshape(tf.stack(Array.from({ length: stride }, (_, py) => rowsOf(py)), 2), [n, hp * stride, wp * stride, ci]) as tf.Tensor4D;
-    return hp * stride === h && wp * stride === w ? inter : tf.slice(inter, [0, 0, 0, 0], [-1, h, w, -1]);
+    const picked = tf.matMul(tf.tensor2d(sel, [rows.length * cols.length * phases, kh * kw]), tf.reshape(filter, [kh * kw, ci * co]));
+    // [qy, qx, phase, Ci, Co] → [qy, qx, Co, phase·Ci]: phase-major channels, as the interleave below reads them.
+    const combined = tf.reshape(tf.transpose(tf.reshape(picked, [rows.length, cols.length, phases, ci, co]), [0, 1, 4, 2, 3]), [rows.length, cols.length, co, phases * ci]) as tf.Tensor4D;
+    // Phase outputs have ceil(h / s) rows; pad dy so the convolution yields at least that many.
+    const hp = Math.ceil(h / stride);
+    const wp = Math.ceil(w / stride);
+    const top = -rows.dMin;
+    const left = -cols.dMin;
+    const bottom = Math.max(0, hp - 1 + rows.dMin + rows.length - ho);
+    const right = Math.max(0, wp - 1 + cols.dMin + cols.length - wo);
+    let out = tf.conv2d(dy, combined, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    if (out.shape[1] !== hp || out.shape[2] !== wp) out = tf.slice(out, [0, 0, 0, 0], [-1, hp, wp, -1]);
+    if (stride === 1) return out;
+    // Interleave dx[n, s·J + py, s·j + px, c] = out[n, J, j, (py·s + px)·Ci + c]: with (n, J) and
+    // (px, c) merged, a 4-D transpose swapping j and py (tfjs's depthToSpace on wasm is a scalar loop, 20× slower).
+    const n = dy.shape[0];
+    const inter = tf.transpose(tf.reshape(out, [n * hp, wp, stride, stride * ci]), [0, 2, 1, 3]);
+    const dx = tf.reshape(inter, [n, hp * stride, wp * stride, ci]) as tf.Tensor4D;
+    return hp * stride === h && wp * stride === w ? dx : tf.slice(dx, [0, 0, 0, 0], [-1, h, w, -1]);
   });
 }
 
