@@ -31,6 +31,20 @@ describe('fer-run gradient kernels against tfjs reference kernels', () => {
     });
   }
 
+  it('Identity (what the tape runs to save a tensor) shares the data on wasm instead of copying it', () => {
+    const ids = tf.backend().numDataIds();
+    const x = tf.tensor([1, 2, 3]);
+    const y = tf.engine().runKernel('Identity', { x }) as tf.Tensor;
+    assert.equal(y.dataId, x.dataId);
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3], 'the shared data outlives the first reference');
+    y.dispose();
+    assert.equal(tf.backend().numDataIds(), ids, 'the last reference frees it');
+    const s = tf.tensor(['a', 'b']);
+    assert.deepEqual(tf.clone(s).arraySync(), ['a', 'b']);
+    s.dispose();
+  });
+
   it('batch norm: values and gradients match autodiff of the textbook formula', () => {
     const x = randn([3, 4, 5, 6], r);
     const gamma = randn([6], r);
