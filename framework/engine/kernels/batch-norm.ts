@@ -1,15 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeFor } from '../native/active.js';
-import { relu } from './activation.js';
 import { kernelMode } from './mode.js';
 
 /**
- * Training-mode batch normalisation over N·H·W per channel, with a hand-written gradient.
- * Autodiff of tf.moments materialises broadcast tiles and reduces over three axes, which wasm
- * does by transposing first. Here every per-channel mean is a global average pool (one pass,
- * XNNPACK's pooling on wasm) and a mean over the small [N, C] result. (A [1, M] × [M, C] matmul
- * was the earlier choice: XNNPACK repacks its right-hand side as weights on every call, 3.5 ms
- * for a 2 MiB activation, a quarter of a wasm training step.)
+ * Training-mode batch normalisation over N·H·W per channel, with a hand-written gradient, in the
+ * few whole-map passes that are fast on wasm (measured on a 32×32×32×16 map, 2 MiB):
+ *  - per-channel means by a global average pool (0.14 ms) and a mean over the small [N, C] rest.
+ *    A [1, M] × [M, C] matmul was slower: XNNPACK repacks its right operand as weights each call
+ *    (3.5 ms); tf.sum over axis 0 transposes first.
+ *  - per-channel affine maps a·x + b (and the ReLU after them) as one 1×1 depthwise convolution
+ *    with bias (0.2 ms). Broadcasting a [C] vector in tf.mul / tf.add takes 0.8–1 ms a pass
+ *    (XNNPACK's broadcast loops over 16-float rows), tf.batchNorm 3 ms.
+ * Autodiff of tf.moments + tf.batchNorm needs about four times the passes, with broadcasts.
  */
 const EPS = 1e-5;
 
@@ -18,46 +20,57 @@ function channelMeans(x: tf.Tensor4D): tf.Tensor1D {
   return tf.mean(tf.reshape(tf.avgPool(x, [h, w], [h, w], 'valid'), [n, c]), 0) as tf.Tensor1D;
 }
 
+/** a[c]·x + b[c] over the channel axis, then max(·, 0) when `withRelu`: one pass. */
+function channelAffine(x: tf.Tensor4D, a: tf.Tensor, b: tf.Tensor, withRelu = false): tf.Tensor4D {
+  const filter = tf.reshape(a, [1, 1, a.shape[0], 1]) as tf.Tensor4D;
+  return tf.fused.depthwiseConv2d({ x, filter, strides: 1, pad: 'valid', bias: b, activation: withRelu ? 'relu' : 'linear' });
+}
+
 export interface BatchStats {
   mean: tf.Tensor1D;
   variance: tf.Tensor1D;
 }
 
 /**
- * Returns the normalised output, followed by a ReLU when `withRelu` (one fused kernel on the
- * native backend); `onStats` receives the batch mean and (biased) variance, kept out of the
- * surrounding tidy scope, for the moving averages. The caller disposes them.
+ * Returns the normalised output, followed by a ReLU when `withRelu` (fused into the last pass);
+ * `onStats` receives the batch mean and (biased) variance, kept out of the surrounding tidy
+ * scope, for the moving averages. The caller disposes them.
  */
 export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void, withRelu = false): tf.Tensor4D {
-  const stock = kernelMode() === 'stock';
-  if (!stock && nativeFor(x, gamma, beta)) return batchNormNative(x, gamma, beta, onStats, withRelu);
-  const y = stock ? batchNormStock(x, gamma, beta, onStats) : batchNormFerRun(x, gamma, beta, onStats);
-  if (!withRelu) return y;
-  return stock ? tf.relu(y) : relu(y);
+  if (kernelMode() === 'stock') {
+    const y = batchNormStock(x, gamma, beta, onStats);
+    return withRelu ? tf.relu(y) : y;
+  }
+  if (nativeFor(x, gamma, beta)) return batchNormNative(x, gamma, beta, onStats, withRelu);
+  return batchNormFerRun(x, gamma, beta, onStats, withRelu);
 }
 
-function batchNormFerRun(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void): tf.Tensor4D {
+function batchNormFerRun(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, onStats: (s: BatchStats) => void, withRelu: boolean): tf.Tensor4D {
   const [n, h, w] = x.shape;
   const m = n * h * w;
   const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const x4d = xi as tf.Tensor4D;
-    const mean = channelMeans(x4d);
-    const centered = tf.sub(x4d, mean) as tf.Tensor4D;
+    const mean = channelMeans(xi as tf.Tensor4D);
+    const centered = channelAffine(xi as tf.Tensor4D, tf.onesLike(mean), tf.neg(mean));
     const variance = channelMeans(tf.square(centered));
     const rstd = tf.rsqrt(tf.add(variance, EPS)) as tf.Tensor1D;
-    const xhat = tf.mul(centered, rstd) as tf.Tensor4D;
     onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
-    save([xhat, rstd, g]);
+    const y = channelAffine(centered, tf.mul(g, rstd), b as tf.Tensor1D, withRelu);
+    save(withRelu ? [centered, rstd, g, y] : [centered, rstd, g]);
     return {
-      value: tf.add(tf.mul(xhat, g), b),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sxhat, srstd, sg] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
-        const dy4d = dy as tf.Tensor4D;
-        const meanDy = channelMeans(dy4d);
-        const meanDyXhat = channelMeans(tf.mul(dy4d, sxhat));
-        // dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)); dγ = Σ dy·x̂; dβ = Σ dy.
-        const dx = tf.mul(tf.sub(tf.sub(dy4d, meanDy), tf.mul(sxhat, meanDyXhat)), tf.mul(sg, srstd));
-        return [dx, tf.mul(meanDyXhat, m), tf.mul(meanDy, m)];
+      value: y,
+      gradFunc: (dyIn: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sc, srstd, sg, sy] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor4D?];
+        const dy = (sy ? tf.mul(dyIn, tf.step(sy)) : dyIn) as tf.Tensor4D;
+        // With x̂ = (x − μ)·rstd: dβ = Σ dy, dγ = Σ dy·x̂ = rstd·Σ dy·(x − μ), and
+        // dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)) = s·dy − s·mean(dy) − s·rstd²·mean(dy·(x − μ))·(x − μ).
+        const meanDy = channelMeans(dy);
+        const meanDyC = channelMeans(tf.mul(dy, sc));
+        const scale = tf.mul(sg, srstd) as tf.Tensor1D;
+        const dx = tf.add(
+          channelAffine(dy, scale, tf.neg(tf.mul(scale, meanDy))),
+          channelAffine(sc, tf.neg(tf.mul(tf.mul(scale, tf.square(srstd)), meanDyC)), tf.zerosLike(meanDy)),
+        );
+        return [dx, tf.mul(tf.mul(srstd, meanDyC), m), tf.mul(meanDy, m)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -86,8 +99,7 @@ function batchNormStock(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, o
 export function batchNormInfer(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, withRelu = false): tf.Tensor4D {
   if (nativeFor(x, gamma, beta, mean, variance)) return tf.engine().runKernel('FerBatchNormInfer', { x, gamma, beta, mean, variance }, { epsilon: EPS, relu: withRelu }) as tf.Tensor4D;
   return tf.tidy(() => {
-    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, EPS)));
-    const y = tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))) as tf.Tensor4D;
-    return withRelu ? relu(y) : y;
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, EPS))) as tf.Tensor1D;
+    return channelAffine(x, scale, tf.sub(beta, tf.mul(mean, scale)), withRelu);
   });
 }
