@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { ADDON_PACKAGE, loadDnnlAddon } from './native/addon.js';
 import { NATIVE_BACKEND } from './native/kernels.js';
 import { registerNativeBackend } from './native/register.js';
-import { registerWasmIdentity } from './kernels/wasm-identity.js';
+import { registerWasmOverrides } from './kernels/wasm-overrides.js';
 import { registerThreadedWasm, wasmThreadCount, wasmThreadsInUse } from './wasm-threads.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
@@ -61,7 +61,7 @@ async function tryNative(): Promise<BackendInfo | { error: string }> {
 async function tryWasm(): Promise<BackendInfo | null> {
   try {
     await registerThreadedWasm(wasmThreadCount());
-    registerWasmIdentity();
+    registerWasmOverrides();
     if (await tf.setBackend('wasm')) {
       await tf.ready();
       return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', tfjsVersion: tf.version.tfjs, threads: wasmThreadsInUse() };

@@ -45,6 +45,25 @@ describe('fer-run gradient kernels against tfjs reference kernels', () => {
     s.dispose();
   });
 
+  it('Slice on wasm (reading its input in place) takes the same boxes as the stock cpu kernel, ranks 1-5, float and int', async () => {
+    const cases: [number[], number[], number[]][] = [
+      [[10], [3], [4]],
+      [[4, 6], [1, 2], [2, -1]],
+      [[3, 4, 5], [0, 1, 2], [3, 2, 3]],
+      [[2, 3, 4, 5], [1, 0, 1, 0], [1, 3, 2, 5]],
+      [[2, 3, 2, 3, 4], [0, 1, 1, 0, 1], [2, 2, 1, 3, 2]],
+      [[5, 4], [2, 0], [0, 4]],
+    ];
+    for (const dtype of ['float32', 'int32'] as const) {
+      for (const [shape, begin, size] of cases) {
+        const values = Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) => i * 7 - 3);
+        const mine = tf.tidy(() => tf.slice(tf.tensor(values, shape, dtype), begin, size).arraySync());
+        const ref = await onCpu(() => tf.tidy(() => tf.slice(tf.tensor(values, shape, dtype), begin, size).arraySync()));
+        assert.deepEqual(mine, ref, `${dtype} ${JSON.stringify([shape, begin, size])}`);
+      }
+    }
+  });
+
   it('batch norm: values and gradients match autodiff of the textbook formula', () => {
     const x = randn([3, 4, 5, 6], r);
     const gamma = randn([6], r);
