@@ -14,8 +14,10 @@ export interface AdamConfig {
 /**
  * Adam with weight decay, written out so that its state is named (checkpoints) and its learning
  * rate is set per step (the cosine schedule). Updates exactly the variables whose gradients it
- * is given: the engine passes one role group at a time. Variables are updated one by one: a flat
- * concat/split version dispatches fewer ops but its split alone cost ~48 ms per step on wasm.
+ * is given: the engine passes one role group at a time. On the native backend each variable is
+ * one fused in-place kernel; elsewhere the group is updated as one flat vector (concatenated, 12
+ * ops, sliced back), since op dispatch dominates on small tensors: 38 variables one by one took
+ * 12 ms a step on wasm, flat 4 ms. (wasm's stock Slice made that 48 ms; see kernels/wasm-overrides.ts.)
  */
 export class Adam {
   private readonly m = new Map<string, tf.Variable>();
@@ -32,32 +34,44 @@ export class Adam {
     const bc1 = 1 - beta1 ** t;
     const bc2 = 1 - beta2 ** t;
     const native = activeNative();
+    const entries: { w: tf.Variable; g: tf.Tensor; m: tf.Variable; v: tf.Variable }[] = [];
     for (const [name, w] of vars) {
-      const g0 = grads[name];
-      if (!g0) continue;
+      const g = grads[name];
+      if (!g) continue;
       if (!this.m.has(name)) {
         this.m.set(name, tf.variable(tf.zerosLike(w), false));
         this.v.set(name, tf.variable(tf.zerosLike(w), false));
       }
-      const m = this.m.get(name)!;
-      const v = this.v.get(name)!;
-      if (native) {
-        // One fused pass instead of ~12 tfjs ops per variable.
-        const g = native.values(g0);
-        const hyper = [lr, beta1, beta2, epsilon, weightDecay, decoupled ? 1 : 0, bc1, bc2];
-        updateInPlace(native, [w, m, v], ([wi, mi, vi], [wo, mo, vo]) => native.addon.adam(wi, g, mi, vi, wo, mo, vo, hyper));
-        continue;
-      }
-      tf.tidy(() => {
-        const g = weightDecay > 0 && !decoupled ? tf.add(g0, tf.mul(w, weightDecay)) : g0;
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), epsilon);
-        let next = tf.sub(w, tf.mul(tf.div(m, denom), lr / bc1));
-        if (weightDecay > 0 && decoupled) next = tf.sub(next, tf.mul(w, lr * weightDecay));
-        w.assign(next);
-      });
+      entries.push({ w, g, m: this.m.get(name)!, v: this.v.get(name)! });
     }
+    if (native) {
+      const hyper = [lr, beta1, beta2, epsilon, weightDecay, decoupled ? 1 : 0, bc1, bc2];
+      for (const { w, g, m, v } of entries) {
+        const gv = native.values(g);
+        updateInPlace(native, [w, m, v], ([wi, mi, vi], [wo, mo, vo]) => native.addon.adam(wi, gv, mi, vi, wo, mo, vo, hyper));
+      }
+      return;
+    }
+    if (entries.length === 0) return;
+    tf.tidy(() => {
+      const flat = (ts: tf.Tensor[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1])));
+      const w = flat(entries.map((e) => e.w));
+      const g0 = flat(entries.map((e) => e.g));
+      const g = weightDecay > 0 && !decoupled ? tf.add(g0, tf.mul(w, weightDecay)) : g0;
+      const m = tf.add(tf.mul(flat(entries.map((e) => e.m)), beta1), tf.mul(g, 1 - beta1));
+      const v = tf.add(tf.mul(flat(entries.map((e) => e.v)), beta2), tf.mul(tf.square(g), 1 - beta2));
+      const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), epsilon);
+      let next = tf.sub(w, tf.mul(tf.div(m, denom), lr / bc1));
+      if (weightDecay > 0 && decoupled) next = tf.sub(next, tf.mul(w, lr * weightDecay));
+      let offset = 0;
+      for (const e of entries) {
+        const part = (t: tf.Tensor) => tf.reshape(tf.slice(t, [offset], [e.w.size]), e.w.shape);
+        e.w.assign(part(next));
+        e.m.assign(part(m));
+        e.v.assign(part(v));
+        offset += e.w.size;
+      }
+    });
   }
 
   /** Named state for checkpoints. */
