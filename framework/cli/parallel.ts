@@ -10,7 +10,8 @@ import { RunError } from '../errors.js';
  */
 export async function runShards(argv: string[], jobs: number): Promise<void> {
   const script = process.argv[1];
-  // The native backend's oneDNN threads (OpenMP) would take every core in each worker: share them out.
+  // Each worker's compute threads (oneDNN's OpenMP threads on native, XNNPACK's pool on wasm, both
+  // sized by OMP_NUM_THREADS) would otherwise take every core: share them out.
   const env = { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? String(Math.max(1, Math.floor(cpus().length / jobs))) };
   const codes = await Promise.all(
     Array.from({ length: jobs }, (_, k) =>
