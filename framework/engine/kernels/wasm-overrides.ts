@@ -36,38 +36,40 @@ function copyBox(x: Typed, shape: number[], begin: number[], size: number[], out
   walk(0, 0);
 }
 
+/**
+ * Replaces the wasm kernel `name` by `fast`, which may return null to hand a case back to tfjs's
+ * kernel (string tensors always go there).
+ */
+function override(name: string, fast: (args: Parameters<tf.KernelFunc>[0], x: tf.TensorInfo) => tf.TensorInfo | null): void {
+  const stock = tf.getKernel(name, 'wasm');
+  if (!stock) return;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      return (x.dtype === 'string' ? null : fast(args, x)) ?? stock.kernelFunc(args);
+    },
+  });
+}
+
 let registered = false;
 
 export function registerWasmOverrides(): void {
   if (registered) return;
-  const identity = tf.getKernel('Identity', 'wasm');
-  const slice = tf.getKernel('Slice', 'wasm');
-  if (!identity || !slice) return;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return identity.kernelFunc(args);
-      (args.backend as tf.KernelBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  });
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string' || x.shape.length === 0) return slice.kernelFunc(args);
-      const { begin, size } = args.attrs as { begin: number | number[]; size: number | number[] };
-      const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-      const backend = args.backend as WasmBackend;
-      const out = backend.makeOutput(s, x.dtype);
-      if (tf.util.sizeFromShape(s) > 0) copyBox(backend.typedArrayFromHeap(x), x.shape, b, s, backend.typedArrayFromHeap(out));
-      return out;
-    },
-  });
   registered = true;
+  override('Identity', (args, x) => {
+    (args.backend as tf.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+  override('Slice', (args, x) => {
+    if (x.shape.length === 0) return null;
+    const { begin, size } = args.attrs as { begin: number | number[]; size: number | number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    const backend = args.backend as WasmBackend;
+    const out = backend.makeOutput(s, x.dtype);
+    if (tf.util.sizeFromShape(s) > 0) copyBox(backend.typedArrayFromHeap(x), x.shape, b, s, backend.typedArrayFromHeap(out));
+    return out;
+  });
 }
