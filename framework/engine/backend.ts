@@ -5,7 +5,7 @@ import { ADDON_PACKAGE, loadDnnlAddon } from './native/addon.js';
 import { NATIVE_BACKEND } from './native/kernels.js';
 import { registerNativeBackend } from './native/register.js';
 import { registerWasmOverrides } from './kernels/wasm-overrides.js';
-import { registerThreadedWasm, wasmThreadCount, wasmThreadsInUse } from './wasm-threads.js';
+import { registerThreadedWasm, threadsUnavailable, wasmThreadCount, wasmThreadsInUse } from './wasm-threads.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
@@ -19,7 +19,7 @@ export interface BackendInfo {
   threads?: number;
   /** oneDNN's version, for the native backend. */
   dnnl?: string;
-  /** A one-line notice for the user (auto selection passed over the native kernels, and why). */
+  /** A one-line notice for the user: auto selection passed over the native kernels, or wasm runs without threads, and why. */
   notice?: string;
 }
 
@@ -64,7 +64,9 @@ async function tryWasm(): Promise<BackendInfo | null> {
     registerWasmOverrides();
     if (await tf.setBackend('wasm')) {
       await tf.ready();
-      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', tfjsVersion: tf.version.tfjs, threads: wasmThreadsInUse() };
+      const info: BackendInfo = { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', tfjsVersion: tf.version.tfjs, threads: wasmThreadsInUse() };
+      const why = threadsUnavailable();
+      return why ? { ...info, notice: `XNNPACK's threads unavailable (${why}); wasm runs on one thread.` } : info;
     }
   } catch {
     /* fall through */
@@ -110,7 +112,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
     info = { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', tfjsVersion: tf.version.tfjs };
   }
-  if (notice) info = { ...info, notice };
+  if (notice) info = { ...info, notice: info.notice ? `${notice} ${info.notice}` : notice };
   selected = info;
   return info;
 }

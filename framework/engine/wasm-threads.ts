@@ -72,19 +72,22 @@ async function threadedModule(threads: number): Promise<WasmModule> {
   const mainScript = join(wasmOut, `${BUILD}.js`);
   const worker = workerScript(wasmOut);
   const factory = require(mainScript) as Factory;
-  const module = await factory({
-    locateFile: (path: string, prefix: string) => (path.endsWith('.worker.js') ? worker : path.endsWith('.wasm') ? join(wasmOut, `${BUILD}.wasm`) : prefix + path),
-    // What each worker evaluates to get the module factory (a path, not tfjs's Blob).
-    mainScriptUrlOrBlob: mainScript,
-    instantiateWasm(info: { env: Record<string, unknown> }, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
-      info.env.emscripten_num_logical_cores = () => 2 * threads;
-      WebAssembly.instantiate(readFileSync(join(wasmOut, `${BUILD}.wasm`)), info as unknown as WebAssembly.Imports).then(
-        (r) => receive(r.instance, r.module),
-        (e) => console.error(`fer-run: the threaded wasm module did not instantiate: ${(e as Error).message}`),
-      );
-      return {};
-    },
-  });
+  // Emscripten only logs a failed instantiation and waits on: race it so that it rejects instead.
+  let failed!: (e: Error) => void;
+  const failure = new Promise<never>((_, reject) => (failed = reject));
+  const module = await Promise.race([
+    factory({
+      locateFile: (path: string, prefix: string) => (path.endsWith('.worker.js') ? worker : path.endsWith('.wasm') ? join(wasmOut, `${BUILD}.wasm`) : prefix + path),
+      // What each worker evaluates to get the module factory (a path, not tfjs's Blob).
+      mainScriptUrlOrBlob: mainScript,
+      instantiateWasm(info: { env: Record<string, unknown> }, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
+        info.env.emscripten_num_logical_cores = () => 2 * threads;
+        WebAssembly.instantiate(readFileSync(join(wasmOut, `${BUILD}.wasm`)), info as unknown as WebAssembly.Imports).then((r) => receive(r.instance, r.module), failed);
+        return {};
+      },
+    }),
+    failure,
+  ]);
   // The bridge tfjs's own loader adds (backend_wasm.js init()).
   module.tfjs = {
     init: module.cwrap('init', null, []),
@@ -97,21 +100,37 @@ async function threadedModule(threads: number): Promise<WasmModule> {
   return module;
 }
 
+let unavailable: string | null = null;
+
 /**
  * Registers the 'wasm' backend on the threaded build with `threads` XNNPACK threads (1 keeps
- * tfjs's own single-threaded registration). Call before tf.setBackend('wasm').
+ * tfjs's own single-threaded registration). Call before tf.setBackend('wasm'). Should the
+ * threaded module fail to load (say, no writable temporary folder for the worker script), the
+ * backend starts as tfjs's single-threaded one and threadsUnavailable() says why.
  */
 export async function registerThreadedWasm(threads: number): Promise<void> {
   const pkg = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
-  if (threads <= 1) return;
+  const stock = tf.findBackendFactory('wasm');
+  if (threads <= 1 || !stock) return;
   pkg.setThreadsCount(threads);
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', async () => {
-    const module = await threadedModule(threads);
-    const backend = new pkg.BackendWasm(module); // creates XNNPACK's pool: the pthreads start here
-    for (const w of module.PThread.runningWorkers) w.unref();
-    return backend;
+    try {
+      const module = await threadedModule(threads);
+      const backend = new pkg.BackendWasm(module); // creates XNNPACK's pool: the pthreads start here
+      for (const w of module.PThread.runningWorkers) w.unref();
+      return backend;
+    } catch (e) {
+      unavailable = (e as Error).message;
+      pkg.setThreadsCount(1);
+      return stock();
+    }
   }, 2);
+}
+
+/** Why the threaded build did not load, when it did not. */
+export function threadsUnavailable(): string | null {
+  return unavailable;
 }
 
 /** XNNPACK's thread count of the active wasm backend. */
