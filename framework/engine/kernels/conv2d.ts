@@ -132,23 +132,49 @@ export function conv2dInputGrad(
   });
 }
 
-/** conv2d with the gradients above (the native backend has fast gradient kernels of its own). */
-export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
-  if (kernelMode() === 'stock' || activeNative()) return tf.conv2d(x, filter, stride, padding);
-  const op = tf.customGrad(((xi: tf.Tensor, fi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const xx = xi as tf.Tensor4D;
-    const ff = fi as tf.Tensor4D;
-    save([xx, ff]);
-    return {
-      value: tf.conv2d(xx, ff, stride, padding),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sf] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [
-          conv2dInputGrad(sx.shape, sf, dy as tf.Tensor4D, stride, padding),
-          conv2dFilterGrad(sx, dy as tf.Tensor4D, sf.shape[0], sf.shape[1], stride, padding),
-        ];
+/**
+ * FerConv2D: tfjs's own Conv2D kernel of the wasm or cpu backend forward, with the gradients
+ * above registered as lazy thunks (as tfjs registers its own), so an input gradient nobody asks
+ * for, such as the image's at the first layer, is never computed.
+ */
+const FER_CONV = 'FerConv2D';
+const FER_CONV_BACKENDS = ['wasm', 'cpu'];
+let registered = false;
+
+function registerFerConv(): void {
+  registered = true;
+  for (const backendName of FER_CONV_BACKENDS) {
+    tf.registerKernel({
+      kernelName: FER_CONV,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { stride, padding } = attrs as unknown as { stride: number; padding: Padding };
+        const conv = tf.getKernel('Conv2D', backendName)!;
+        return conv.kernelFunc({ inputs, backend, attrs: { strides: stride, pad: padding, dataFormat: 'NHWC', dilations: 1 } });
       },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(x, filter) as tf.Tensor4D;
+    });
+  }
+  tf.registerGradient({
+    kernelName: FER_CONV,
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const { stride, padding } = attrs as unknown as { stride: number; padding: Padding };
+      return {
+        x: () => conv2dInputGrad(x.shape, filter, dy as tf.Tensor4D, stride, padding),
+        filter: () => conv2dFilterGrad(x, dy as tf.Tensor4D, filter.shape[0], filter.shape[1], stride, padding),
+      };
+    },
+  });
+}
+
+/**
+ * conv2d with the gradients above on the wasm and cpu backends; elsewhere (the native and
+ * tensorflow backends have fast gradient kernels of their own) and for the benchmark's stock
+ * baseline, tfjs's conv2d.
+ */
+export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
+  if (kernelMode() === 'stock' || activeNative() || !FER_CONV_BACKENDS.includes(tf.getBackend())) return tf.conv2d(x, filter, stride, padding);
+  if (!registered) registerFerConv();
+  return tf.engine().runKernel(FER_CONV, { x, filter }, { stride, padding } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
