@@ -11,7 +11,7 @@ function trainIn(threads: number, tmpdir?: string) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/wasm-steps.ts'), ...(tmpdir ? [tmpdir] : [])], { encoding: 'utf8', env, timeout: 60_000 });
   assert.equal(r.signal, null, `the process did not exit by itself (killed by ${r.signal}): XNNPACK's threads keep it alive`);
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as { threads: number; notice?: string; losses: unknown[]; tensors: [number, number] };
+  return JSON.parse(r.stdout) as { threads: number; notice?: string; workers: { running: number; idle: number } | null; losses: unknown[]; tensors: [number, number] };
 }
 
 describe('wasm backend with XNNPACK threads under Node', () => {
@@ -27,12 +27,13 @@ describe('wasm backend with XNNPACK threads under Node', () => {
     assert.equal(wasmThreadCount(), Math.min(MAX_WASM_THREADS, availableParallelism()));
   });
 
-  it('two threads train to exactly the losses of one, with a flat tensor count, and the process exits by itself', function () {
+  it('two threads train to exactly the losses of one, with one worker, a flat tensor count, and the process exits by itself', function () {
     this.timeout(120_000);
     const one = trainIn(1);
     const two = trainIn(2);
     assert.equal(one.threads, 1);
     assert.equal(two.threads, 2, 'XNNPACK runs a pool of 2 threads (tfjs alone would give 1 on a 2-vCPU machine)');
+    assert.deepEqual(two.workers, { running: 1, idle: 0 }, "one worker beside the main thread, and none of Emscripten's 7 other pre-started workers left idle");
     assert.deepEqual(two.losses, one.losses);
     assert.equal(two.tensors[1], two.tensors[0], 'tensor count grew over 10 steps');
   });

@@ -20,4 +20,7 @@ const step = () => trainStep(m, opt, batch, 1e-3, { lambda1: 0.1, lambda2: 0.1, 
 const losses = [step(), step()];
 const tensors = tf.memory().numTensors;
 for (let i = 0; i < 10; i++) losses.push(step());
-process.stdout.write(JSON.stringify({ threads: info.threads, notice: info.notice, losses, tensors: [tensors, tf.memory().numTensors] }));
+// Emscripten's worker pool (the threaded build's module only; tfjs's single-threaded one has none).
+const pool = (tf.backend() as unknown as { wasm: { PThread?: { runningWorkers: unknown[]; unusedWorkers: unknown[] } } }).wasm.PThread;
+const workers = pool ? { running: pool.runningWorkers.length, idle: pool.unusedWorkers.length } : null;
+process.stdout.write(JSON.stringify({ threads: info.threads, notice: info.notice, workers, losses, tensors: [tensors, tf.memory().numTensors] }));
