@@ -11,7 +11,7 @@ import { kernelMode } from './mode.js';
  *  - per-channel affine maps a·x + b (and the ReLU after them) as one 1×1 depthwise convolution
  *    with bias (0.2 ms). Broadcasting a [C] vector in tf.mul / tf.add takes 0.8–1 ms a pass
  *    (XNNPACK's broadcast loops over 16-float rows), tf.batchNorm 3 ms.
- * Autodiff of tf.moments + tf.batchNorm needs about four times the passes, with broadcasts.
+ * Autodiff of tf.moments + tf.batchNorm needs several times the passes, most of them broadcasts.
  */
 const EPS = 1e-5;
 
