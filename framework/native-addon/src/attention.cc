@@ -72,9 +72,7 @@ napi_value BceWithLogitsMeanGrad(napi_env env, napi_callback_info info) {
     const float g = a.f32(0, 1, "dloss")[0] / static_cast<float>(n);
     const float* z = a.f32(1, n, "logits");
     const float* y = a.f32(2, n, "targets");
-    float* dz = a.f32(3, n, "dz");
-#pragma omp parallel for simd if (n > kParallelMin)
-    for (int64_t i = 0; i < n; i++) dz[i] = g * (sigmoid(z[i]) - y[i]);
+    mapElements(a.f32(3, n, "dz"), n, [g](float zi, float yi) { return g * (sigmoid(zi) - yi); }, z, y);
   });
 }
 

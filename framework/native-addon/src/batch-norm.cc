@@ -64,6 +64,18 @@ static Dims dimsOf(const Args& a, size_t i) {
 // The workspace a fused-ReLU forward needs, in floats (the caller allocates it as a Float32Array).
 static int64_t wsFloats(const BnEntry& e) { return static_cast<int64_t>((e.wsBytes + 3) / 4); }
 
+// Runs a forward-training or backward primitive; a workspace array (argument `wsArg`, present
+// exactly when the entry fuses the ReLU) carries which outputs the ReLU clipped.
+static void execute(BnEntry& e, dnnl::primitive& p, std::unordered_map<int, memory> args, const Args& a, size_t wsArg, bool relu) {
+  if (relu) {
+    e.ws.set_data_handle(a.f32(wsArg, wsFloats(e), "workspace"));
+    args.insert({DNNL_ARG_WORKSPACE, e.ws});
+  }
+  auto& st = cpuStream();
+  p.execute(st, args);
+  st.wait();
+}
+
 // batchNormWorkspaceSize([n,h,w,c], eps): floats of workspace for the fused-ReLU variant
 napi_value BatchNormWorkspaceSize(napi_env env, napi_callback_info info) {
   napi_value out = nullptr;
@@ -89,15 +101,9 @@ napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
     e.y.set_data_handle(a.f32(5, d.size, "y"));
     e.mean.set_data_handle(a.f32(6, d.c, "mean"));
     e.var.set_data_handle(a.f32(7, d.c, "variance"));
-    auto& st = cpuStream();
-    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, e.x},   {DNNL_ARG_SCALE, e.scale}, {DNNL_ARG_SHIFT, e.shift},
-                                            {DNNL_ARG_DST, e.y},   {DNNL_ARG_MEAN, e.mean},   {DNNL_ARG_VARIANCE, e.var}};
-    if (relu) {
-      e.ws.set_data_handle(a.f32(8, wsFloats(e), "workspace"));
-      args.insert({DNNL_ARG_WORKSPACE, e.ws});
-    }
-    e.fwd.execute(st, args);
-    st.wait();
+    execute(e, e.fwd,
+            {{DNNL_ARG_SRC, e.x}, {DNNL_ARG_SCALE, e.scale}, {DNNL_ARG_SHIFT, e.shift}, {DNNL_ARG_DST, e.y}, {DNNL_ARG_MEAN, e.mean}, {DNNL_ARG_VARIANCE, e.var}},
+            a, 8, relu);
   });
 }
 
@@ -119,16 +125,17 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
     e.dx.set_data_handle(a.f32(8, d.size, "dx"));
     e.dscale.set_data_handle(a.f32(9, d.c, "dgamma"));
     e.dshift.set_data_handle(a.f32(10, d.c, "dbeta"));
-    auto& st = cpuStream();
-    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, e.x},           {DNNL_ARG_DIFF_DST, e.dy},       {DNNL_ARG_SCALE, e.scale},
-                                            {DNNL_ARG_SHIFT, e.shift},     {DNNL_ARG_MEAN, e.mean},         {DNNL_ARG_VARIANCE, e.var},
-                                            {DNNL_ARG_DIFF_SRC, e.dx},     {DNNL_ARG_DIFF_SCALE, e.dscale}, {DNNL_ARG_DIFF_SHIFT, e.dshift}};
-    if (relu) {
-      e.ws.set_data_handle(a.f32(11, wsFloats(e), "workspace"));
-      args.insert({DNNL_ARG_WORKSPACE, e.ws});
-    }
-    e.bwd.execute(st, args);
-    st.wait();
+    execute(e, e.bwd,
+            {{DNNL_ARG_SRC, e.x},
+             {DNNL_ARG_DIFF_DST, e.dy},
+             {DNNL_ARG_SCALE, e.scale},
+             {DNNL_ARG_SHIFT, e.shift},
+             {DNNL_ARG_MEAN, e.mean},
+             {DNNL_ARG_VARIANCE, e.var},
+             {DNNL_ARG_DIFF_SRC, e.dx},
+             {DNNL_ARG_DIFF_SCALE, e.dscale},
+             {DNNL_ARG_DIFF_SHIFT, e.dshift}},
+            a, 11, relu);
   });
 }
 
