@@ -102,6 +102,7 @@ async function threadedModule(threads: number): Promise<WasmModule> {
 }
 
 let unavailable: string | null = null;
+let registered = false;
 
 /**
  * Registers the 'wasm' backend on the threaded build with `threads` XNNPACK threads (1 keeps
@@ -111,8 +112,10 @@ let unavailable: string | null = null;
  */
 export async function registerThreadedWasm(threads: number): Promise<void> {
   const pkg = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
+  // Once only: a second registration would wrap this one as "stock" and drop a live backend.
   const stock = tf.findBackendFactory('wasm');
-  if (threads <= 1 || !stock) return;
+  if (threads <= 1 || !stock || registered) return;
+  registered = true;
   pkg.setThreadsCount(threads);
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', async () => {
