@@ -21,8 +21,8 @@ function channelMeans(x: tf.Tensor4D): tf.Tensor1D {
   return tf.reshape(tf.avgPool(tf.reshape(x, [1, n * h, w, c]) as tf.Tensor4D, [n * h, w], [n * h, w], 'valid'), [c]) as tf.Tensor1D;
 }
 
-/** a[c]·x + b[c] over the channel axis, then max(·, 0) when `withRelu`: one pass. */
-function channelAffine(x: tf.Tensor4D, a: tf.Tensor, b: tf.Tensor, withRelu = false): tf.Tensor4D {
+/** a[c]·x (+ b[c]) over the channel axis, then max(·, 0) when `withRelu`: one pass. */
+function channelAffine(x: tf.Tensor4D, a: tf.Tensor, b?: tf.Tensor, withRelu = false): tf.Tensor4D {
   const filter = tf.reshape(a, [1, 1, a.shape[0], 1]) as tf.Tensor4D;
   return tf.fused.depthwiseConv2d({ x, filter, strides: 1, pad: 'valid', bias: b, activation: withRelu ? 'relu' : 'linear' });
 }
@@ -69,7 +69,7 @@ function batchNormFerRun(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, 
         const scale = tf.mul(sg, srstd) as tf.Tensor1D;
         const dx = tf.add(
           channelAffine(dy, scale, tf.neg(tf.mul(scale, meanDy))),
-          channelAffine(sc, tf.neg(tf.mul(tf.mul(scale, tf.square(srstd)), meanDyC)), tf.zerosLike(meanDy)),
+          channelAffine(sc, tf.neg(tf.mul(tf.mul(scale, tf.square(srstd)), meanDyC))),
         );
         return [dx, tf.mul(tf.mul(srstd, meanDyC), m), tf.mul(meanDy, m)];
       },

@@ -145,12 +145,12 @@ let registered = false;
 function registerFerConv(): void {
   registered = true;
   for (const backendName of FER_CONV_BACKENDS) {
+    const conv = tf.getKernel('Conv2D', backendName)!;
     tf.registerKernel({
       kernelName: FER_CONV,
       backendName,
       kernelFunc: ({ inputs, backend, attrs }) => {
         const { stride, padding } = attrs as unknown as { stride: number; padding: Padding };
-        const conv = tf.getKernel('Conv2D', backendName)!;
         return conv.kernelFunc({ inputs, backend, attrs: { strides: stride, pad: padding, dataFormat: 'NHWC', dilations: 1 } });
       },
     });
