@@ -60,7 +60,7 @@ export class ParamBuilder {
     const beta = this.add(`${name}/beta`, new Float32Array(channels), [channels], true) as unknown as tf.Tensor1D;
     const mean = this.add(`${name}/moving_mean`, new Float32Array(channels), [channels], false);
     const variance = this.add(`${name}/moving_variance`, new Float32Array(channels).fill(1), [channels], false);
-    // withRelu: the ReLU that follows, fused into the batch-norm kernel on the native backend.
+    // withRelu: the ReLU that follows, fused into batch norm (one oneDNN kernel on native, the last pass on wasm and cpu).
     return (x: tf.Tensor4D, s: ForwardState, withRelu = false): tf.Tensor4D =>
       s.training
         ? batchNormTrain(

@@ -30,9 +30,7 @@ export function buildResNet(spec: ResNetSpec, seed: number, imageSize: number, p
   const convBn = (name: string, k: number, cin: number, cout: number, stride: number, withRelu: boolean, zeroGamma = false): Fwd => {
     const conv = pb.conv(`${name}_conv`, k, cin, cout, stride, 'same', spec.convBias);
     const bn = pb.batchNorm(`${name}_bn`, cout, 0.9, zeroGamma ? 0 : 1);
-    return (x, s) => {
-      return bn(conv(x), s, withRelu);
-    };
+    return (x, s) => bn(conv(x), s, withRelu);
   };
 
   const block = (name: string, cin: number, width: number, stride: number): Fwd => {
