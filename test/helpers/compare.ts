@@ -37,4 +37,11 @@ export const CONV_CASES: [number, number, number, number, number, number, number
   [1, 10, 13, 3, 2, 7, 2, 'same'],
   [1, 5, 5, 3, 3, 3, 1, 'valid'],
   [1, 10, 11, 2, 3, 4, 3, 'same'],
+  // Wider channels for the wasm SIMD filter gradient's register tiles: input channels in blocks
+  // of 4 with every remainder, output channels in vectors of 8 and 4 plus a scalar rest, and
+  // batches that split unevenly into its 4 image groups.
+  [5, 9, 9, 5, 13, 3, 1, 'same'],
+  [6, 8, 8, 8, 16, 3, 2, 'same'],
+  [3, 7, 6, 6, 12, 3, 2, 'valid'],
+  [4, 4, 4, 7, 8, 1, 1, 'same'],
 ];

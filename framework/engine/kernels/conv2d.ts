@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../native/active.js';
 import { kernelMode } from './mode.js';
+import { simdFilterGrad } from './simd/filter-grad.js';
 
 /**
  * A 2-D convolution (NHWC, square stride, 'same' or 'valid' padding) whose gradients are computed
@@ -44,9 +45,12 @@ type Explicit = [[number, number], [number, number], [number, number], [number, 
  * extra output positions an uneven padding produces are sliced off the small [Ci, kh, kw, Co] result.
  */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, stride: number, padding: Padding): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const p = convPads(h, w, kh, kw, stride, padding);
+  // On wasm's threaded build: fer-run's own SIMD kernel, straight from the NHWC layouts.
+  const simd = simdFilterGrad(x, dy, kh, kw, stride, p.top, p.left);
+  if (simd) return simd;
   return tf.tidy(() => {
-    const [, h, w] = x.shape;
-    const p = convPads(h, w, kh, kw, stride, padding);
     const xT = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci, H, W, N]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, N, Co] as a filter
     const pad: Explicit = [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { PROJECT_ROOT } from '../../../paths.js';
+import { wasmThreadsInUse } from '../../wasm-threads.js';
+
+/**
+ * fer-run's own SIMD kernels (kernels.c, compiled to kernels.wasm) instantiated on tfjs's wasm
+ * heap, so that they read and write tensors in place, and run on as many threads as XNNPACK's
+ * pool: the calling thread plus threads − 1 workers, each with its own instance of the module on
+ * the same shared memory. A call is a barrier: the arguments go into a small shared control
+ * block, the workers are woken through Atomics, every thread runs the kernel with its index,
+ * and run() returns when all have finished. On tfjs's single-threaded build (unshared memory)
+ * the same kernels run on the calling thread alone, so both builds compute the same numbers.
+ */
+
+const SIMD_DIR = join(PROJECT_ROOT, 'framework', 'engine', 'kernels', 'simd');
+/** kernels.c built for a shared memory (tfjs's threaded build) and for an unshared one (its single-threaded build). */
+export const KERNELS_WASM = { shared: join(SIMD_DIR, 'kernels-shared.wasm'), unshared: join(SIMD_DIR, 'kernels.wasm') };
+
+/** What fer-run uses of tfjs-backend-wasm's BackendWasm and its Emscripten module. */
+interface WasmBackendInternals {
+  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+}
+
+export interface SimdKernels {
+  readonly threads: number;
+  /** The module's exports, for single-threaded calls (pass thread 0 of 1). */
+  readonly exports: Record<string, (...args: number[]) => number>;
+  /** Runs export `name` on every thread with args followed by (thread, threads). */
+  run(name: string, args: number[]): void;
+  /** Where a tensor's data lives on the heap. */
+  address(t: tf.TensorInfo): number;
+  /** A heap buffer of at least `bytes`, reused from call to call (valid until the next request). */
+  scratch(bytes: number): number;
+  /** `values` written to a small reused heap block; returns its address. */
+  ints(values: number[]): number;
+}
+
+// Control block: [SEQ] bumped per call, [DONE] workers finished, [FN] export index, [FAILED] a
+// worker's kernel threw, [ARGS...] the call's arguments.
+const SEQ = 0;
+const DONE = 1;
+const FN = 2;
+const FAILED = 3;
+const ARGS = 4;
+const MAX_ARGS = 12;
+const INTS_BYTES = 64;
+/** A worker that has not answered in this long is taken as gone (a kernel takes milliseconds). */
+const WAIT_MS = 60_000;
+
+/** Each worker: instantiate the module on the shared memory, then wait for calls, forever. */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, names, index } = workerData;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const fns = names.map((n) => exports[n]);
+const ctl = new Int32Array(control);
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  try {
+    const args = Array.from(ctl.subarray(${ARGS}, ${ARGS} + ${MAX_ARGS}));
+    const fn = fns[ctl[${FN}]];
+    fn(...args.slice(0, fn.length - 2), index, ctl[${ARGS} + ${MAX_ARGS}]);
+  } catch {
+    Atomics.store(ctl, ${FAILED}, 1);
+  }
+  Atomics.add(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): SimdKernels {
+  const shared = memory.buffer instanceof SharedArrayBuffer;
+  const threads = shared ? wasmThreadsInUse() : 1;
+  const module = new WebAssembly.Module(readFileSync(shared ? KERNELS_WASM.shared : KERNELS_WASM.unshared));
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => number>;
+  const names = Object.keys(exports).filter((n) => typeof exports[n] === 'function');
+  // The thread count sits after the arguments, where every worker finds it.
+  const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS + 1));
+  const ctl = new Int32Array(control);
+  ctl[ARGS + MAX_ARGS] = threads;
+  for (let index = 1; index < threads; index++) {
+    // Unreferenced: a worker waiting for work must not keep the process alive.
+    new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, names, index } }).unref();
+  }
+  const ints = backend.wasm._malloc(INTS_BYTES);
+  let scratch = 0;
+  let scratchBytes = 0;
+  return {
+    threads,
+    exports,
+    run(name, args) {
+      const fn = exports[name];
+      if (threads === 1) {
+        fn(...args, 0, 1);
+        return;
+      }
+      ctl[FN] = names.indexOf(name);
+      ctl.set(args, ARGS);
+      Atomics.store(ctl, DONE, 0);
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+      // Even when this thread's share throws, the workers are waited for: one still counting
+      // itself done into the next call would end that call's barrier early.
+      let error: unknown = null;
+      try {
+        fn(...args, 0, threads);
+      } catch (e) {
+        error = e;
+      }
+      for (let done = Atomics.load(ctl, DONE); done < threads - 1; done = Atomics.load(ctl, DONE)) {
+        if (Atomics.wait(ctl, DONE, done, WAIT_MS) === 'timed-out') throw new Error(`fer-run's SIMD kernel ${name}: a worker thread did not answer in ${WAIT_MS / 1000} s`);
+      }
+      if (Atomics.exchange(ctl, FAILED, 0) && !error) error = new Error(`fer-run's SIMD kernel ${name} failed on a worker thread`);
+      if (error) throw error;
+    },
+    address: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
+    scratch(bytes) {
+      if (bytes > scratchBytes) {
+        if (scratch) backend.wasm._free(scratch);
+        scratchBytes = Math.max(bytes, 2 * scratchBytes);
+        scratch = backend.wasm._malloc(scratchBytes);
+      }
+      return scratch;
+    },
+    ints(values) {
+      new Int32Array(memory.buffer, ints, values.length).set(values);
+      return ints;
+    },
+  };
+}
+
+let cached: { backend: object; kernels: SimdKernels | null } | null = null;
+
+/** The kernels on the active wasm backend, or null on other backends. */
+export function simdKernels(): SimdKernels | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as WasmBackendInternals;
+  if (cached?.backend !== backend) {
+    // The threaded build hands its memory to the module (wasmMemory); the single-threaded one exports it.
+    const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+    cached = { backend, kernels: memory ? create(backend, memory) : null };
+  }
+  return cached.kernels;
+}
