@@ -4,13 +4,15 @@ import { kernelMode } from './mode.js';
 import { simdFilterGrad } from './simd/filter-grad.js';
 
 /**
- * A 2-D convolution (NHWC, square stride, 'same' or 'valid' padding) whose gradients are computed
- * with forward convolutions only. tfjs's wasm backend has no Conv2DBackpropFilter kernel and a
- * plain-loop Conv2DBackpropInput; the cpu backend's backprop-filter is a naive loop (~95% of a
- * training step). Re-expressing both gradients as forward convolutions lets every backend use its
- * fastest kernel (XNNPACK on wasm, im2col + matmul on cpu):
+ * A 2-D convolution (NHWC, square stride, 'same' or 'valid' padding) with fast gradients where
+ * tfjs has none. tfjs's wasm backend has no Conv2DBackpropFilter kernel and a plain-loop
+ * Conv2DBackpropInput; the cpu backend's backprop-filter is a naive loop (~95% of a training
+ * step). Re-expressing both gradients as forward convolutions lets every backend use its fastest
+ * kernel (XNNPACK on wasm, im2col + matmul on cpu):
  *   dW = conv(xᵀ, dyᵀ, dilation = stride)      batch and channel axes swapped
  *   dX = conv(dilate(dy, stride), rot180(W)ᵀ)  a transposed convolution
+ * On wasm, dW goes to fer-run's own SIMD kernel instead (simd/filter-grad.ts): as a convolution
+ * its reduction runs over only the batch per filter tap, at a third of XNNPACK's forward speed.
  */
 export type Padding = 'same' | 'valid';
 
@@ -40,14 +42,13 @@ export function convPads(h: number, w: number, kh: number, kw: number, stride: n
 type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
 /**
- * Gradient of conv2d with respect to the filter, through one forward convolution. The forward
+ * Gradient of conv2d with respect to the filter: the SIMD kernel on wasm, else one forward convolution. The forward
  * padding is passed to the convolution as explicit padding (no padded copy of x), and the few
  * extra output positions an uneven padding produces are sliced off the small [Ci, kh, kw, Co] result.
  */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, stride: number, padding: Padding): tf.Tensor4D {
   const [, h, w] = x.shape;
   const p = convPads(h, w, kh, kw, stride, padding);
-  // On wasm's threaded build: fer-run's own SIMD kernel, straight from the NHWC layouts.
   const simd = simdFilterGrad(x, dy, kh, kw, stride, p.top, p.left);
   if (simd) return simd;
   return tf.tidy(() => {
