@@ -64,23 +64,28 @@ describe('fer-run gradient kernels against tfjs reference kernels', () => {
     }
   });
 
-  it('batch norm: values and gradients match autodiff of the textbook formula', () => {
-    const x = randn([3, 4, 5, 6], r);
-    const gamma = randn([6], r);
-    const beta = randn([6], r);
-    const weights = randn([3, 4, 5, 6], r);
-    const ref = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-      const { mean, variance } = tf.moments(xx, [0, 1, 2]);
-      return tf.add(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
-    };
-    const stats: tf.Tensor[] = [];
-    const mine = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      batchNormTrain(xx as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, (s) => stats.push(s.mean, s.variance));
-    const f = (op: typeof ref) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(xx, g, b), weights));
-    const [a, b] = [ref, mine].map((op) => tf.tidy(() => [op(x, gamma, beta), ...tf.grads(f(op))([x, gamma, beta])].map((t) => Array.from(t.dataSync()))));
-    a.forEach((v, i) => assert.ok(maxRelErr(b[i], v) < 1e-4, `output ${i}: error ${maxRelErr(b[i], v)}`));
-    const { mean } = tf.moments(x, [0, 1, 2]);
-    assert.ok(maxRelErr(Array.from(stats[0].dataSync()), Array.from(mean.dataSync())) < 1e-5, 'batch mean reported for the moving averages');
-    tf.dispose([x, gamma, beta, weights, mean, ...stats]);
-  });
+  // Channel counts for the SIMD kernels' blocks: 6 = 4 + 2 scalar, 21 = 16 + 4 + 1 (statistics), 8 + 8 + 4 + 1 (gradient sums).
+  for (const [c, relu] of [[6, false], [6, true], [21, false], [21, true]] as const) {
+    it(`batch norm${relu ? ' + ReLU' : ''}, ${c} channels: values, gradients and batch statistics match autodiff of the textbook formula`, () => {
+      const x = randn([3, 4, 5, c], r);
+      const gamma = randn([c], r);
+      const beta = randn([c], r);
+      const weights = randn([3, 4, 5, c], r);
+      const ref = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+        const y = tf.add(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+        return relu ? tf.relu(y) : y;
+      };
+      const stats: tf.Tensor[] = [];
+      const mine = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        batchNormTrain(xx as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, (s) => stats.push(s.mean, s.variance), relu);
+      const f = (op: typeof ref) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(xx, g, b), weights));
+      const [a, b] = [ref, mine].map((op) => tf.tidy(() => [op(x, gamma, beta), ...tf.grads(f(op))([x, gamma, beta])].map((t) => Array.from(t.dataSync()))));
+      a.forEach((v, i) => assert.ok(maxRelErr(b[i], v) < 1e-4, `output ${i}: error ${maxRelErr(b[i], v)}`));
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      assert.ok(maxRelErr(Array.from(stats[0].dataSync()), Array.from(mean.dataSync())) < 1e-5, 'batch mean reported for the moving averages');
+      assert.ok(maxRelErr(Array.from(stats[1].dataSync()), Array.from(variance.dataSync())) < 1e-5, 'batch variance reported for the moving averages');
+      tf.dispose([x, gamma, beta, weights, mean, variance, ...stats]);
+    });
+  }
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTrain } from '../../framework/engine/kernels/batch-norm.js';
 import { conv2d } from '../../framework/engine/kernels/conv2d.js';
 import { KERNELS_WASM, simdKernels } from '../../framework/engine/kernels/simd/pool.js';
 import { PROJECT_ROOT } from '../../framework/paths.js';
@@ -22,6 +23,17 @@ describe("fer-run's wasm SIMD kernels", () => {
     const profile = await tf.profile(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, f]));
     assert.ok(profile.kernels.some((k) => k.name === 'FerConv2DBackpropFilterSimd'), profile.kernels.map((k) => k.name).join(' '));
     tf.dispose([x, f, ...(profile.result as tf.Tensor[])]);
+  });
+
+  it('are what the wasm backend trains batch norm with, both ways', async () => {
+    const x = tf.randomNormal([2, 4, 4, 8]) as tf.Tensor4D;
+    const g = tf.ones([8]) as tf.Tensor1D;
+    const b = tf.zeros([8]) as tf.Tensor1D;
+    const stats: tf.Tensor[] = [];
+    const profile = await tf.profile(() => tf.grads((a: tf.Tensor) => tf.sum(tf.square(batchNormTrain(a as tf.Tensor4D, g, b, (s) => stats.push(s.mean, s.variance), true))))([x]));
+    const names = profile.kernels.map((k) => k.name);
+    assert.ok(names.includes('FerBatchNormTrainSimd') && names.includes('FerBatchNormGradSimd'), names.join(' '));
+    tf.dispose([x, g, b, ...stats, ...(profile.result as tf.Tensor[])]);
   });
 
   it('a kernel that traps on its thread or a worker throws, and the pool answers the next call correctly', () => {

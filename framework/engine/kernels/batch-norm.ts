@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeFor } from '../native/active.js';
 import { kernelMode } from './mode.js';
+import { simdBatchNorm } from './simd/batch-norm.js';
 
 /**
- * Training-mode batch normalisation over N·H·W per channel, with a hand-written gradient, in the
- * few whole-map passes that are fast on wasm (measured on a 32×32×32×16 map, 2 MiB):
+ * Training-mode batch normalisation over N·H·W per channel: one oneDNN kernel each way on the
+ * native backend, fer-run's SIMD kernels on wasm (simd/batch-norm.ts), and elsewhere (cpu) a
+ * hand-written gradient in the few whole-map passes that tfjs runs fast (measured on wasm
+ * before the SIMD kernels, on a 32×32×32×16 map, 2 MiB):
  *  - per-channel means by one average pool over the whole batch (0.2 ms). A [1, M] × [M, C]
  *    matmul was slower: XNNPACK repacks its right operand as weights each call (3.5 ms);
  *    tf.sum over axis 0 transposes first.
@@ -43,6 +46,12 @@ export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tens
     return withRelu ? tf.relu(y) : y;
   }
   if (nativeFor(x, gamma, beta)) return batchNormNative(x, gamma, beta, onStats, withRelu);
+  const simd = simdBatchNorm(x, gamma, beta, EPS, withRelu);
+  if (simd) {
+    const [y, mean, variance] = simd;
+    onStats({ mean: tf.keep(mean), variance: tf.keep(variance) });
+    return y;
+  }
   return batchNormFerRun(x, gamma, beta, onStats, withRelu);
 }
 

@@ -140,3 +140,149 @@ void sum_partials(float* dw, const float* partials, int size, int thread, int th
 
 __attribute__((export_name("groups")))
 int groups(void) { return GROUPS; }
+
+/*
+ * Batch normalisation over the rows (N·H·W pixels) of a [rows, c] map, per channel. The
+ * per-channel sums go into GROUPS partials of fixed row ranges (the threads take whole groups),
+ * which the caller adds in group order: deterministic for any thread count, as above. A block
+ * of channels is summed over all the group's rows with its accumulators in registers, then the
+ * next block: a column walk, but every cache line of a row is still read once.
+ */
+static inline int row_split(int rows, int part, int parts) { return (int)((long long)rows * part / parts); }
+
+static inline v128_t relu_mask(v128_t dy, const float* y) { return wasm_v128_and(dy, wasm_f32x4_gt(wasm_v128_load(y), wasm_f32x4_splat(0.f))); }
+
+/* Channels [j, j + 4·NV) of rows [r0, r1): sum of x, or of (x - mean)^2 when mean is set. */
+#define STATS_BLOCK(NV)                                                                            \
+  static void stats_block_##NV(const float* x, const float* mean, int r0, int r1, int c, int j, float* acc) { \
+    v128_t a[NV], m[NV];                                                                           \
+    for (int v = 0; v < NV; v++) {                                                                 \
+      a[v] = wasm_f32x4_splat(0.f);                                                                \
+      m[v] = mean ? wasm_v128_load(mean + j + 4 * v) : a[v];                                       \
+    }                                                                                              \
+    const float* row = x + (long)r0 * c + j;                                                       \
+    if (mean) {                                                                                    \
+      for (int r = r0; r < r1; r++, row += c)                                                      \
+        for (int v = 0; v < NV; v++) {                                                             \
+          const v128_t d = wasm_f32x4_sub(wasm_v128_load(row + 4 * v), m[v]);                      \
+          a[v] = wasm_f32x4_add(a[v], wasm_f32x4_mul(d, d));                                        \
+        }                                                                                          \
+    } else {                                                                                       \
+      for (int r = r0; r < r1; r++, row += c)                                                      \
+        for (int v = 0; v < NV; v++) a[v] = wasm_f32x4_add(a[v], wasm_v128_load(row + 4 * v));     \
+    }                                                                                              \
+    for (int v = 0; v < NV; v++) wasm_v128_store(acc + j + 4 * v, a[v]);                           \
+  }
+STATS_BLOCK(4)
+STATS_BLOCK(1)
+
+/* partials[g][j] = sum of x (mean = 0) or of (x - mean)^2 over group g's rows. */
+__attribute__((export_name("bn_stats")))
+void bn_stats(const float* x, const float* mean, int rows, int c, float* partials, int thread, int threads) {
+  for (int g = thread; g < GROUPS; g += threads) {
+    float* acc = partials + g * c;
+    const int r0 = row_split(rows, g, GROUPS), r1 = row_split(rows, g + 1, GROUPS);
+    int j = 0;
+    for (; j + 16 <= c; j += 16) stats_block_4(x, mean, r0, r1, c, j, acc);
+    for (; j + 4 <= c; j += 4) stats_block_1(x, mean, r0, r1, c, j, acc);
+    for (; j < c; j++) {
+      float sum = 0.f;
+      for (int r = r0; r < r1; r++) {
+        const float d = x[(long)r * c + j] - (mean ? mean[j] : 0.f);
+        sum += mean ? d * d : d;
+      }
+      acc[j] = sum;
+    }
+  }
+}
+
+/* y = a*x + b per channel, then max(y, 0) when relu; the rows split among the threads. */
+__attribute__((export_name("bn_apply")))
+void bn_apply(const float* x, const float* a, const float* b, float* y, int rows, int c, int relu, int thread, int threads) {
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  for (int r = row_split(rows, thread, threads); r < row_split(rows, thread + 1, threads); r++) {
+    const float* xr = x + (long)r * c;
+    float* yr = y + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xr + j), wasm_v128_load(a + j)), wasm_v128_load(b + j));
+      wasm_v128_store(yr + j, relu ? wasm_f32x4_pmax(v, zero) : v);
+    }
+    for (; j < c; j++) {
+      const float v = xr[j] * a[j] + b[j];
+      yr[j] = relu && v < 0.f ? 0.f : v; /* as f32x4.pmax(v, 0) */
+    }
+  }
+}
+
+/*
+ * The gradient's two per-channel sums with dy' = dy masked by y > 0 (relu) or dy itself:
+ * partials[g][0..c) = sum of dy', partials[g][c..2c) = sum of dy' * (x - mean).
+ */
+#define GRAD_STATS_BLOCK(NV)                                                                       \
+  static void grad_stats_block_##NV(const float* dy, const float* y, const float* x, const float* mean, \
+                                    int r0, int r1, int c, int j, int relu, float* s1, float* s2) {  \
+    v128_t a1[NV], a2[NV], m[NV];                                                                  \
+    for (int v = 0; v < NV; v++) {                                                                 \
+      a1[v] = a2[v] = wasm_f32x4_splat(0.f);                                                       \
+      m[v] = wasm_v128_load(mean + j + 4 * v);                                                     \
+    }                                                                                              \
+    for (long o = (long)r0 * c + j; o < (long)r1 * c; o += c)                                      \
+      for (int v = 0; v < NV; v++) {                                                               \
+        v128_t d = wasm_v128_load(dy + o + 4 * v);                                                 \
+        if (relu) d = relu_mask(d, y + o + 4 * v);                                                 \
+        a1[v] = wasm_f32x4_add(a1[v], d);                                                          \
+        a2[v] = wasm_f32x4_add(a2[v], wasm_f32x4_mul(d, wasm_f32x4_sub(wasm_v128_load(x + o + 4 * v), m[v]))); \
+      }                                                                                            \
+    for (int v = 0; v < NV; v++) {                                                                 \
+      wasm_v128_store(s1 + j + 4 * v, a1[v]);                                                      \
+      wasm_v128_store(s2 + j + 4 * v, a2[v]);                                                      \
+    }                                                                                              \
+  }
+GRAD_STATS_BLOCK(2)
+GRAD_STATS_BLOCK(1)
+
+__attribute__((export_name("bn_grad_stats")))
+void bn_grad_stats(const float* dy, const float* y, const float* x, const float* mean, int rows, int c, int relu, float* partials, int thread, int threads) {
+  for (int g = thread; g < GROUPS; g += threads) {
+    float* s1 = partials + g * 2 * c;
+    float* s2 = s1 + c;
+    const int r0 = row_split(rows, g, GROUPS), r1 = row_split(rows, g + 1, GROUPS);
+    int j = 0;
+    for (; j + 8 <= c; j += 8) grad_stats_block_2(dy, y, x, mean, r0, r1, c, j, relu, s1, s2);
+    for (; j + 4 <= c; j += 4) grad_stats_block_1(dy, y, x, mean, r0, r1, c, j, relu, s1, s2);
+    for (; j < c; j++) {
+      float t1 = 0.f, t2 = 0.f;
+      for (long o = (long)r0 * c + j; o < (long)r1 * c; o += c) {
+        const float d = relu && !(y[o] > 0.f) ? 0.f : dy[o];
+        t1 += d;
+        t2 += d * (x[o] - mean[j]);
+      }
+      s1[j] = t1;
+      s2[j] = t2;
+    }
+  }
+}
+
+/* dx = p*dy' + q*(x - mean) + r per channel; the rows split among the threads. */
+__attribute__((export_name("bn_grad_apply")))
+void bn_grad_apply(const float* dy, const float* y, const float* x, const float* mean, const float* pqr, float* dx, int rows, int c, int relu, int thread, int threads) {
+  const float* p = pqr;
+  const float* q = pqr + c;
+  const float* rr = pqr + 2 * c;
+  for (int r = row_split(rows, thread, threads); r < row_split(rows, thread + 1, threads); r++) {
+    const long o = (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t d = wasm_v128_load(dy + o + j);
+      if (relu) d = relu_mask(d, y + o + j);
+      const v128_t xc = wasm_f32x4_sub(wasm_v128_load(x + o + j), wasm_v128_load(mean + j));
+      const v128_t v = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(p + j), d), wasm_f32x4_mul(wasm_v128_load(q + j), xc)), wasm_v128_load(rr + j));
+      wasm_v128_store(dx + o + j, v);
+    }
+    for (; j < c; j++) {
+      const float d = relu && !(y[o + j] > 0.f) ? 0.f : dy[o + j];
+      dx[o + j] = p[j] * d + q[j] * (x[o + j] - mean[j]) + rr[j];
+    }
+  }
+}

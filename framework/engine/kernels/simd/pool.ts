@@ -37,6 +37,8 @@ export interface SimdKernels {
   scratch(bytes: number): number;
   /** `values` written to a small reused heap block; returns its address. */
   ints(values: number[]): number;
+  /** The heap's floats at [address, address + 4·length): valid until the heap next grows (any allocation). */
+  floats(address: number, length: number): Float32Array;
 }
 
 // Control block: [SEQ] bumped per call, [DONE] workers finished, [FN] export index, [FAILED] a
@@ -48,6 +50,12 @@ const FAILED = 3;
 const ARGS = 4;
 const MAX_ARGS = 12;
 const INTS_BYTES = 64;
+/**
+ * How long a thread polls the control block before sleeping on it: waking a thread from
+ * Atomics.wait costs ~0.15 ms on this VM, as much as a batch-norm pass, and calls come in quick
+ * runs (a batch norm is three). Longer polls would take the core from XNNPACK's threads.
+ */
+const SPIN_MS = 0.05;
 /** A worker that has not answered in this long is taken as gone (a kernel takes milliseconds). */
 const WAIT_MS = 60_000;
 
@@ -60,6 +68,7 @@ const fns = names.map((n) => exports[n]);
 const ctl = new Int32Array(control);
 let seen = 0;
 for (;;) {
+  for (const end = performance.now() + ${SPIN_MS}; Atomics.load(ctl, ${SEQ}) === seen && performance.now() < end; );
   Atomics.wait(ctl, ${SEQ}, seen);
   seen = Atomics.load(ctl, ${SEQ});
   try {
@@ -113,6 +122,7 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
       } catch (e) {
         error = e;
       }
+      for (const end = performance.now() + SPIN_MS; Atomics.load(ctl, DONE) < threads - 1 && performance.now() < end; );
       for (let done = Atomics.load(ctl, DONE); done < threads - 1; done = Atomics.load(ctl, DONE)) {
         if (Atomics.wait(ctl, DONE, done, WAIT_MS) === 'timed-out') throw new Error(`fer-run's SIMD kernel ${name}: a worker thread did not answer in ${WAIT_MS / 1000} s`);
       }
@@ -132,6 +142,7 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
       new Int32Array(memory.buffer, ints, values.length).set(values);
       return ints;
     },
+    floats: (address, length) => new Float32Array(memory.buffer, address, length),
   };
 }
 
