@@ -11,8 +11,11 @@ const randn = (shape: number[], r: Rng) => tf.tensor(randnValues(shape, r), shap
 describe('fer-run gradient kernels against tfjs reference kernels', () => {
   before(useWasm);
   const r = new Rng(42);
+  // On wasm, fer-run's SIMD kernels; on cpu (no wasm heap), its forward-convolution forms.
+  const on = (backend: 'wasm' | 'cpu') => <T>(f: () => T): Promise<T> => (backend === 'wasm' ? Promise.resolve(f()) : onCpu(f));
+  for (const backend of ['wasm', 'cpu'] as const)
   for (const [n, h, w, ci, co, k, s, pad] of CONV_CASES) {
-    it(`conv2d gradients on wasm match the stock cpu kernels: x[${n},${h},${w},${ci}] k${k} s${s} ${pad}`, async () => {
+    it(`conv2d gradients on ${backend} match the stock cpu kernels: x[${n},${h},${w},${ci}] k${k} s${s} ${pad}`, async () => {
       const xv = randn([n, h, w, ci], r);
       const fv = randn([k, k, ci, co], r);
       const loss = (op: typeof conv2d) => (x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(op(x as tf.Tensor4D, f as tf.Tensor4D, s, pad)));
@@ -24,7 +27,7 @@ describe('fer-run gradient kernels against tfjs reference kernels', () => {
           return g.map((t) => Array.from(t.dataSync()));
         }),
       );
-      const mine = tf.tidy(() => tf.grads(loss(conv2d))([tf.tensor(xd, xv.shape), tf.tensor(fd, fv.shape)]).map((t) => Array.from(t.dataSync())));
+      const mine = await on(backend)(() => tf.tidy(() => tf.grads(loss(conv2d))([tf.tensor(xd, xv.shape), tf.tensor(fd, fv.shape)]).map((t) => Array.from(t.dataSync()))));
       assert.ok(maxRelErr(mine[0], ref[0]) < 1e-4, `dx error ${maxRelErr(mine[0], ref[0])}`);
       assert.ok(maxRelErr(mine[1], ref[1]) < 1e-4, `dW error ${maxRelErr(mine[1], ref[1])}`);
       tf.dispose([xv, fv]);
@@ -65,8 +68,9 @@ describe('fer-run gradient kernels against tfjs reference kernels', () => {
   });
 
   // Channel counts for the SIMD kernels' blocks: 6 = 4 + 2 scalar, 21 = 16 + 4 + 1 (statistics), 8 + 8 + 4 + 1 (gradient sums).
+  for (const backend of ['wasm', 'cpu'] as const)
   for (const [c, relu] of [[6, false], [6, true], [21, false], [21, true]] as const) {
-    it(`batch norm${relu ? ' + ReLU' : ''}, ${c} channels: values, gradients and batch statistics match autodiff of the textbook formula`, () => {
+    it(`batch norm${relu ? ' + ReLU' : ''} on ${backend}, ${c} channels: values, gradients and batch statistics match autodiff of the textbook formula`, async () => {
       const x = randn([3, 4, 5, c], r);
       const gamma = randn([c], r);
       const beta = randn([c], r);
@@ -80,11 +84,14 @@ describe('fer-run gradient kernels against tfjs reference kernels', () => {
       const mine = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
         batchNormTrain(xx as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, (s) => stats.push(s.mean, s.variance), relu);
       const f = (op: typeof ref) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(xx, g, b), weights));
-      const [a, b] = [ref, mine].map((op) => tf.tidy(() => [op(x, gamma, beta), ...tf.grads(f(op))([x, gamma, beta])].map((t) => Array.from(t.dataSync()))));
+      const values = (op: typeof ref) => tf.tidy(() => [op(x, gamma, beta), ...tf.grads(f(op))([x, gamma, beta])].map((t) => Array.from(t.dataSync())));
+      const a = values(ref);
+      const b = await on(backend)(() => values(mine));
       a.forEach((v, i) => assert.ok(maxRelErr(b[i], v) < 1e-4, `output ${i}: error ${maxRelErr(b[i], v)}`));
       const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      assert.ok(maxRelErr(Array.from(stats[0].dataSync()), Array.from(mean.dataSync())) < 1e-5, 'batch mean reported for the moving averages');
-      assert.ok(maxRelErr(Array.from(stats[1].dataSync()), Array.from(variance.dataSync())) < 1e-5, 'batch variance reported for the moving averages');
+      const [sm, sv] = await on(backend)(() => stats.map((t) => Array.from(t.dataSync())));
+      assert.ok(maxRelErr(sm, Array.from(mean.dataSync())) < 1e-5, 'batch mean reported for the moving averages');
+      assert.ok(maxRelErr(sv, Array.from(variance.dataSync())) < 1e-5, 'batch variance reported for the moving averages');
       tf.dispose([x, gamma, beta, weights, mean, variance, ...stats]);
     });
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../native/active.js';
 import { kernelMode } from './mode.js';
-import { simdFilterGrad } from './simd/filter-grad.js';
+import { simdFilterGrad, simdPhaseFilter } from './simd/conv-grad.js';
 
 /**
  * A 2-D convolution (NHWC, square stride, 'same' or 'valid' padding) with fast gradients where
@@ -79,6 +79,19 @@ function phaseTaps(k: number, stride: number, pad: number): { dMin: number; leng
 }
 
 /**
+ * The combined filter of conv2dInputGrad from the tap table, with tfjs ops: one small GEMM picks
+ * the taps (sel[(q, phase), tap] = 1, the filter seen as [kh·kw, Ci·Co]; tf.gather is far slower
+ * on wasm), one transpose puts Co before the phase-major input channels.
+ */
+function phaseFilterByGemm(filter: tf.Tensor4D, taps: Int32Array, [rows, cols, co, phaseCi]: [number, number, number, number]): tf.Tensor4D {
+  const [kh, kw, ci] = filter.shape;
+  const sel = new Float32Array(taps.length * kh * kw);
+  taps.forEach((t, i) => t >= 0 && (sel[i * kh * kw + t] = 1));
+  const picked = tf.matMul(tf.tensor2d(sel, [taps.length, kh * kw]), tf.reshape(filter, [kh * kw, ci * co]));
+  return tf.reshape(tf.transpose(tf.reshape(picked, [rows, cols, phaseCi / ci, ci, co]), [0, 1, 4, 2, 3]), [rows, cols, co, phaseCi]);
+}
+
+/**
  * Gradient of conv2d with respect to its input, as one forward convolution of dy. Stride 1: dy with
  * the flipped filter. Stride s > 1: each output pixel parity (py, px) of the transposed
  * convolution sees its own subset of the kernel's taps; one convolution computes all s² of them
@@ -102,23 +115,22 @@ export function conv2dInputGrad(
     const rows = phaseTaps(kh, stride, p.top);
     const cols = phaseTaps(kw, stride, p.left);
     const phases = stride * stride;
-    // sel[(qy, qx, phase), (ty, tx)] = 1 picks filter tap (ty, tx) for that phase at offset (qy, qx):
-    // one small GEMM with the filter seen as [kh·kw, Ci·Co] (tf.gather is far slower on wasm).
-    const sel = new Float32Array(rows.length * cols.length * phases * kh * kw);
+    // taps[(qy, qx, phase)] = the filter tap (ty·kw + tx) that phase uses at offset (qy, qx), or -1.
+    const taps = new Int32Array(rows.length * cols.length * phases).fill(-1);
     for (let qy = 0; qy < rows.length; qy++) {
       for (let qx = 0; qx < cols.length; qx++) {
         for (let py = 0; py < stride; py++) {
           for (let px = 0; px < stride; px++) {
             const ty = rows.tap[py][qy];
             const tx = cols.tap[px][qx];
-            if (ty >= 0 && tx >= 0) sel[((qy * cols.length + qx) * phases + py * stride + px) * kh * kw + ty * kw + tx] = 1;
+            if (ty >= 0 && tx >= 0) taps[(qy * cols.length + qx) * phases + py * stride + px] = ty * kw + tx;
           }
         }
       }
     }
-    const picked = tf.matMul(tf.tensor2d(sel, [rows.length * cols.length * phases, kh * kw]), tf.reshape(filter, [kh * kw, ci * co]));
-    // [qy, qx, phase, Ci, Co] → [qy, qx, Co, phase·Ci]: phase-major channels, as the interleave below reads them.
-    const combined = tf.reshape(tf.transpose(tf.reshape(picked, [rows.length, cols.length, phases, ci, co]), [0, 1, 4, 2, 3]), [rows.length, cols.length, co, phases * ci]) as tf.Tensor4D;
+    // [qy, qx, Co, phase·Ci]: phase-major channels, as the interleave below reads them.
+    const combinedShape: [number, number, number, number] = [rows.length, cols.length, co, phases * ci];
+    const combined = simdPhaseFilter(filter, taps, combinedShape) ?? phaseFilterByGemm(filter, taps, combinedShape);
     // Phase outputs have ceil(h / s) rows; pad dy so the convolution yields at least that many.
     const hp = Math.ceil(h / stride);
     const wp = Math.ceil(w / stride);

@@ -127,6 +127,28 @@ void filter_grad(const float* x, const float* dy, float* dw, float* partials, co
   }
 }
 
+/*
+ * The filter of the input gradient's combined-phase convolution (conv2d.ts, conv2dInputGrad):
+ * out[q][o][phase*ci + c] = f[taps[q*phases + phase]][c][o], zero where the tap is -1, for the
+ * `offsets` kernel offsets q. A gather of taps with Ci and Co swapped; the offsets are split
+ * among the threads.
+ */
+__attribute__((export_name("phase_filter")))
+void phase_filter(const float* f, const int* taps, int offsets, int phases, int ci, int co, float* out, int thread, int threads) {
+  for (int q = thread; q < offsets; q += threads)
+    for (int o = 0; o < co; o++)
+      for (int ph = 0; ph < phases; ph++) {
+        float* dst = out + ((long)(q * co + o) * phases + ph) * ci;
+        const int t = taps[q * phases + ph];
+        if (t < 0) {
+          for (int c = 0; c < ci; c++) dst[c] = 0.f;
+        } else {
+          const float* src = f + (long)t * ci * co + o;
+          for (int c = 0; c < ci; c++) dst[c] = src[(long)c * co];
+        }
+      }
+}
+
 /* dw[i] += partials[0][i] + ... in group order (the elements split between threads). */
 __attribute__((export_name("sum_partials")))
 void sum_partials(float* dw, const float* partials, int size, int thread, int threads) {

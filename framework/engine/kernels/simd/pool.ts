@@ -49,7 +49,8 @@ const FN = 2;
 const FAILED = 3;
 const ARGS = 4;
 const MAX_ARGS = 12;
-const INTS_BYTES = 64;
+/** The integer-argument block: a convolution's shape, or a tap table (at most (k + s)² entries). */
+const INTS_BYTES = 1024;
 /**
  * How long a thread polls the control block before sleeping on it: waking a thread from
  * Atomics.wait costs ~0.15 ms on this VM, as much as a batch-norm pass, and calls come in quick
@@ -139,6 +140,7 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
       return scratch;
     },
     ints(values) {
+      if (4 * values.length > INTS_BYTES) throw new Error(`fer-run's SIMD kernels: ${values.length} integers do not fit the ${INTS_BYTES / 4} of the argument block`);
       new Int32Array(memory.buffer, ints, values.length).set(values);
       return ints;
     },

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { simdKernels } from './pool.js';
 
 /**
- * The filter gradient of a convolution on tfjs's wasm heap by kernels.c's filter_grad: register
+ * Convolution gradient kernels on tfjs's wasm heap (kernels.c), for conv2d.ts.
+ *
+ * The filter gradient by filter_grad: register
  * tiles of rank-1 updates over x and dy in their NHWC layout, no transposes, the images split
  * among the threads in fixed groups (so the result does not depend on the thread count). On
  * this machine it runs at 20–26 GFLOP/s a thread, where the same gradient as an XNNPACK
@@ -10,7 +12,8 @@ import { simdKernels } from './pool.js';
  * batch, 32 floats, contiguous per indirection pointer).
  */
 
-const KERNEL = 'FerConv2DBackpropFilterSimd';
+const FILTER_GRAD = 'FerConv2DBackpropFilterSimd';
+const PHASE_FILTER = 'FerPhaseFilterSimd';
 let registered = false;
 
 interface Attrs {
@@ -24,7 +27,7 @@ interface Attrs {
 function register(): void {
   registered = true;
   tf.registerKernel({
-    kernelName: KERNEL,
+    kernelName: FILTER_GRAD,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const k = simdKernels()!;
@@ -42,6 +45,20 @@ function register(): void {
       return out;
     },
   });
+  tf.registerKernel({
+    kernelName: PHASE_FILTER,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const k = simdKernels()!;
+      const { filter } = inputs as { filter: tf.TensorInfo };
+      const { taps, shape } = attrs as unknown as { taps: number[]; shape: [number, number, number, number] };
+      const [, , ci, co] = filter.shape;
+      const out = (backend as unknown as { makeOutput(s: number[], d: string): tf.TensorInfo }).makeOutput(shape, 'float32');
+      const table = k.ints(taps);
+      k.run('phase_filter', [k.address(filter), table, shape[0] * shape[1], taps.length / (shape[0] * shape[1]), ci, co, k.address(out)]);
+      return out;
+    },
+  });
 }
 
 /** dW [kh, kw, Ci, Co] of conv(x, W) given dy, or null where the SIMD kernels are not available. */
@@ -49,5 +66,16 @@ export function simdFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: 
   if (!simdKernels()) return null;
   if (!registered) register();
   const attrs: Attrs = { kh, kw, stride, padTop, padLeft };
-  return tf.engine().runKernel(KERNEL, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return tf.engine().runKernel(FILTER_GRAD, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/**
+ * conv2dInputGrad's combined filter [rows, cols, Co, phases·Ci] from its tap table in one gather,
+ * or null where the SIMD kernels are not available. (tfjs's way, a selection GEMM plus a transpose,
+ * cost ~0.5 ms per layer: XNNPACK packs the filter as GEMM weights on every call.)
+ */
+export function simdPhaseFilter(filter: tf.Tensor4D, taps: Int32Array, shape: [number, number, number, number]): tf.Tensor4D | null {
+  if (!simdKernels()) return null;
+  if (!registered) register();
+  return tf.engine().runKernel(PHASE_FILTER, { filter }, { taps: Array.from(taps), shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
