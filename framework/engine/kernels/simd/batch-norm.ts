@@ -46,7 +46,9 @@ function train({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.Ten
   k.floats(k.address(mean), c).set(addGroups(k, partials, groups, c, 0, c).map((s) => s / rows));
   k.run('bn_stats', [k.address(x), k.address(mean), rows, c, partials]);
   k.floats(k.address(variance), c).set(addGroups(k, partials, groups, c, 0, c).map((s) => s / rows));
-  const [mu, v, g, bt, av, bv] = [mean, variance, gamma, beta].map((t) => k.floats(k.address(t), c)).concat([k.floats(a, c), k.floats(b, c)]);
+  const [mu, v, g, bt] = [mean, variance, gamma, beta].map((t) => k.floats(k.address(t), c));
+  const av = k.floats(a, c);
+  const bv = k.floats(b, c);
   for (let j = 0; j < c; j++) {
     av[j] = g[j] / Math.sqrt(v[j] + epsilon);
     bv[j] = bt[j] - mu[j] * av[j];
@@ -71,7 +73,8 @@ function grad({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.Tens
   k.run('bn_grad_stats', [k.address(dy), k.address(y), k.address(x), k.address(mean), rows, c, relu ? 1 : 0, partials]);
   const sumDy = addGroups(k, partials, groups, 2 * c, 0, c);
   const sumDyC = addGroups(k, partials, groups, 2 * c, c, c); // Σ dy'·(x − μ)
-  const [g, v, coef, dg, db] = [k.floats(k.address(gamma), c), k.floats(k.address(variance), c), k.floats(pqr, 3 * c), k.floats(k.address(dgamma), c), k.floats(k.address(dbeta), c)];
+  const [g, v, dg, db] = [gamma, variance, dgamma, dbeta].map((t) => k.floats(k.address(t), c));
+  const coef = k.floats(pqr, 3 * c);
   // dx = γ·rstd·(dy' − mean(dy') − x̂·mean(dy'·x̂)) with x̂ = (x − μ)·rstd: p·dy' + q·(x − μ) + r.
   for (let j = 0; j < c; j++) {
     const rstd = 1 / Math.sqrt(v[j] + epsilon);

@@ -110,6 +110,7 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
         fn(...args, 0, 1);
         return;
       }
+      if (args.length > MAX_ARGS) throw new Error(`fer-run's SIMD kernel ${name}: ${args.length} arguments, the control block holds ${MAX_ARGS}`);
       ctl[FN] = names.indexOf(name);
       ctl.set(args, ARGS);
       Atomics.store(ctl, DONE, 0);
