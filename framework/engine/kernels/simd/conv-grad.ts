@@ -4,12 +4,11 @@ import { simdKernels } from './pool.js';
 /**
  * Convolution gradient kernels on tfjs's wasm heap (kernels.c), for conv2d.ts.
  *
- * The filter gradient by filter_grad: register
- * tiles of rank-1 updates over x and dy in their NHWC layout, no transposes, the images split
- * among the threads in fixed groups (so the result does not depend on the thread count). On
- * this machine it runs at 20–26 GFLOP/s a thread, where the same gradient as an XNNPACK
- * convolution over transposed x and dy reaches ~7 on two threads (its reduction has only the
- * batch, 32 floats, contiguous per indirection pointer).
+ * The filter gradient by filter_grad: register tiles of rank-1 updates over x and dy in their
+ * NHWC layout, no transposes, the images split among the threads in fixed groups (so the result
+ * does not depend on the thread count). On this machine it runs at 20–27 GFLOP/s a thread, where
+ * the same gradient as an XNNPACK convolution over transposed x and dy reaches ~7 on two threads
+ * (its reduction has only the batch, 32 floats, contiguous per indirection pointer).
  */
 
 const FILTER_GRAD = 'FerConv2DBackpropFilterSimd';

@@ -1,13 +1,14 @@
 /*
- * fer-run's own wasm SIMD kernels, run inside tfjs-backend-wasm's shared memory.
+ * fer-run's own wasm SIMD kernels, run inside tfjs-backend-wasm's memory.
  *
- * Built by build.sh into kernels.wasm (committed; clang is not needed to install or run fer-run).
- * The module imports tfjs's WebAssembly.Memory and reads and writes tensors where tfjs keeps them,
- * so it must own nothing in that memory: no data segments and no shadow stack. Everything here is
- * scalar or v128 locals (build.sh checks the output for __stack_pointer and data).
+ * Built by build.sh into kernels-shared.wasm and kernels.wasm (for tfjs's threaded and
+ * single-threaded builds; committed, so clang is not needed to install or run fer-run). The
+ * module imports tfjs's WebAssembly.Memory and reads and writes tensors where tfjs keeps them,
+ * so it must own nothing in that memory: no data segments and no shadow stack. Everything here
+ * is scalar or v128 locals (build.sh checks the output for stack-pointer use and data).
  *
  * Every kernel takes (thread, threads) last: the main thread and each pool worker call it with
- * their index, and the kernel picks its own share (kernels.ts runs the pool).
+ * their index, and the kernel picks its own share (pool.ts runs the pool).
  */
 #include <wasm_simd128.h>
 
