@@ -11,8 +11,9 @@ import { simdFilterGrad, simdPhaseFilter } from './simd/conv-grad.js';
  * kernel (XNNPACK on wasm, im2col + matmul on cpu):
  *   dW = conv(xᵀ, dyᵀ, dilation = stride)      batch and channel axes swapped
  *   dX = conv(dilate(dy, stride), rot180(W)ᵀ)  a transposed convolution
- * On wasm, dW goes to fer-run's own SIMD kernel instead (simd/filter-grad.ts): as a convolution
- * its reduction runs over only the batch per filter tap, at a third of XNNPACK's forward speed.
+ * On wasm, dW goes to fer-run's own SIMD kernel instead (simd/conv-grad.ts): as a convolution
+ * its reduction runs over only the batch per filter tap, far below XNNPACK's forward speed. The
+ * filter of the dX convolution is gathered there too.
  */
 export type Padding = 'same' | 'valid';
 
@@ -42,9 +43,10 @@ export function convPads(h: number, w: number, kh: number, kw: number, stride: n
 type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
 /**
- * Gradient of conv2d with respect to the filter: the SIMD kernel on wasm, else one forward convolution. The forward
- * padding is passed to the convolution as explicit padding (no padded copy of x), and the few
- * extra output positions an uneven padding produces are sliced off the small [Ci, kh, kw, Co] result.
+ * Gradient of conv2d with respect to the filter: the SIMD kernel on wasm, else one forward
+ * convolution. The forward padding is passed to the convolution as explicit padding (no padded
+ * copy of x), and the few extra output positions an uneven padding produces are sliced off the
+ * small [Ci, kh, kw, Co] result.
  */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, stride: number, padding: Padding): tf.Tensor4D {
   const [, h, w] = x.shape;
