@@ -36,9 +36,10 @@ describe("fer-run's wasm SIMD kernels", () => {
     tf.dispose([x, g, b, ...stats, ...(profile.result as tf.Tensor[])]);
   });
 
-  it('a kernel that traps on its thread or a worker throws, and the pool answers the next call correctly', () => {
+  it('a call with the wrong arguments, or a kernel that traps on its thread or a worker, throws, and the pool answers the next call correctly', () => {
     const k = simdKernels()!;
     const shape = k.ints([4, 4, 4, 4, 4, 4, 8, 3, 3, 1, 1, 1]);
+    assert.throws(() => k.run('sum_partials', [0, 0]), /takes 3 arguments, not 2/);
     const beyond = 0xfff00000; // far past the heap: every thread's first load traps
     assert.throws(() => k.run('filter_grad', [beyond, beyond, beyond, beyond, shape]), /out of bounds/);
     const x = tf.ones([4, 4, 4, 4]) as tf.Tensor4D;

@@ -90,6 +90,8 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
   const module = new WebAssembly.Module(readFileSync(shared ? KERNELS_WASM.shared : KERNELS_WASM.unshared));
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => number>;
   const names = Object.keys(exports).filter((n) => typeof exports[n] === 'function');
+  const widest = Math.max(...names.map((n) => exports[n].length - 2));
+  if (widest > MAX_ARGS) throw new Error(`fer-run's SIMD kernels: a kernel takes ${widest} arguments, the control block holds ${MAX_ARGS}`);
   // The thread count sits after the arguments, where every worker finds it.
   const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS + 1));
   const ctl = new Int32Array(control);
@@ -106,11 +108,12 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
     exports,
     run(name, args) {
       const fn = exports[name];
+      // Arguments beyond the kernel's would shift (thread, threads) out of place.
+      if (args.length !== fn.length - 2) throw new Error(`fer-run's SIMD kernel ${name} takes ${fn.length - 2} arguments, not ${args.length}`);
       if (threads === 1) {
         fn(...args, 0, 1);
         return;
       }
-      if (args.length > MAX_ARGS) throw new Error(`fer-run's SIMD kernel ${name}: ${args.length} arguments, the control block holds ${MAX_ARGS}`);
       ctl[FN] = names.indexOf(name);
       ctl.set(args, ARGS);
       Atomics.store(ctl, DONE, 0);
