@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from '../../framework/engine/kernels/batch-norm.js';
 import { conv2d } from '../../framework/engine/kernels/conv2d.js';
@@ -50,6 +50,15 @@ describe("fer-run's wasm SIMD kernels", () => {
     assert.equal(dW.dataSync()[0], 4 * 3 * 3);
     assert.equal(dW.dataSync()[(1 * 3 + 1) * 32], 4 * 4 * 4, 'the centre tap sees every pixel');
     tf.dispose([x, f, dW]);
+  });
+
+  it('the build puts both modules next to the compiled pool.js, where a packed fer-run loads them', function () {
+    const dist = join(PROJECT_ROOT, 'dist/framework/engine/kernels/simd');
+    if (!existsSync(join(dist, 'pool.js'))) this.skip(); // not built (CI builds in npm ci)
+    for (const f of [KERNELS_WASM.shared, KERNELS_WASM.unshared]) {
+      const built = join(dist, basename(f));
+      assert.ok(existsSync(built) && readFileSync(built).equals(readFileSync(f)), `${built} is missing or stale: npm run build`);
+    }
   });
 
   it('the committed kernels-shared.wasm and kernels.wasm are built from kernels.c (rebuilt when clang-14 is present)', function () {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { PROJECT_ROOT } from '../../../paths.js';
 import { wasmThreadsInUse } from '../../wasm-threads.js';
 
 /**
@@ -15,9 +14,11 @@ import { wasmThreadsInUse } from '../../wasm-threads.js';
  * the same kernels run on the calling thread alone, so both builds compute the same numbers.
  */
 
-const SIMD_DIR = join(PROJECT_ROOT, 'framework', 'engine', 'kernels', 'simd');
-/** kernels.c built for a shared memory (tfjs's threaded build) and for an unshared one (its single-threaded build). */
-export const KERNELS_WASM = { shared: join(SIMD_DIR, 'kernels-shared.wasm'), unshared: join(SIMD_DIR, 'kernels.wasm') };
+/**
+ * kernels.c built for a shared memory (tfjs's threaded build) and for an unshared one (its
+ * single-threaded build), next to this module: in the sources, and in dist/ where the build copies them.
+ */
+export const KERNELS_WASM = { shared: fileURLToPath(new URL('./kernels-shared.wasm', import.meta.url)), unshared: fileURLToPath(new URL('./kernels.wasm', import.meta.url)) };
 
 /** What fer-run uses of tfjs-backend-wasm's BackendWasm and its Emscripten module. */
 interface WasmBackendInternals {
