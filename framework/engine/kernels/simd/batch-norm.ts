@@ -18,7 +18,14 @@ interface Attrs {
   relu: boolean;
 }
 
-type Outputs = { makeOutput(shape: number[], dtype: string): tf.TensorInfo };
+/**
+ * What both kernels start from: x's channel count and row count (N·H·W), and their outputs, a
+ * map shaped like x and two per-channel vectors (y, mean, variance; dx, dγ, dβ).
+ */
+function layout(k: SimdKernels, x: tf.TensorInfo): { c: number; rows: number; outputs: [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo] } {
+  const c = x.shape[x.shape.length - 1];
+  return { c, rows: tf.util.sizeFromShape(x.shape) / c, outputs: [k.output(x.shape), k.output([c]), k.output([c])] };
+}
 
 /** sums[j] = Σ_g partials[g·stride + offset + j] in group order. */
 function addGroups(k: SimdKernels, partials: number, groups: number, stride: number, offset: number, c: number): Float64Array {
@@ -28,16 +35,12 @@ function addGroups(k: SimdKernels, partials: number, groups: number, stride: num
   return sums;
 }
 
-function train({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+function train({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const k = simdKernels()!;
   const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
   const { epsilon, relu } = attrs as unknown as Attrs;
-  const c = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / c;
-  const be = backend as unknown as Outputs;
-  const y = be.makeOutput(x.shape, 'float32');
-  const mean = be.makeOutput([c], 'float32');
-  const variance = be.makeOutput([c], 'float32');
+  const { c, rows, outputs } = layout(k, x);
+  const [y, mean, variance] = outputs;
   const groups = k.exports.groups();
   const partials = k.scratch(4 * (groups * c + 2 * c)); // the group partials, then a and b
   const a = partials + 4 * groups * c;
@@ -54,19 +57,15 @@ function train({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.Ten
     bv[j] = bt[j] - mu[j] * av[j];
   }
   k.run('bn_apply', [k.address(x), a, b, k.address(y), rows, c, relu ? 1 : 0]);
-  return [y, mean, variance];
+  return outputs;
 }
 
-function grad({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+function grad({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const k = simdKernels()!;
   const { dy, x, y, gamma, mean, variance } = inputs as Record<string, tf.TensorInfo>;
   const { epsilon, relu } = attrs as unknown as Attrs;
-  const c = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / c;
-  const be = backend as unknown as Outputs;
-  const dx = be.makeOutput(x.shape, 'float32');
-  const dgamma = be.makeOutput([c], 'float32');
-  const dbeta = be.makeOutput([c], 'float32');
+  const { c, rows, outputs } = layout(k, x);
+  const [dx, dgamma, dbeta] = outputs;
   const groups = k.exports.groups();
   const partials = k.scratch(4 * (groups * 2 * c + 3 * c)); // the group partials, then p, q, r
   const pqr = partials + 4 * groups * 2 * c;
@@ -86,7 +85,7 @@ function grad({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.Tens
     db[j] = sumDy[j];
   }
   k.run('bn_grad_apply', [k.address(dy), k.address(y), k.address(x), k.address(mean), pqr, k.address(dx), rows, c, relu ? 1 : 0]);
-  return [dx, dgamma, dbeta];
+  return outputs;
 }
 
 let registered = false;

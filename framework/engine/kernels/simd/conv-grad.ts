@@ -28,13 +28,13 @@ function register(): void {
   tf.registerKernel({
     kernelName: FILTER_GRAD,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
+    kernelFunc: ({ inputs, attrs }) => {
       const k = simdKernels()!;
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
       const { kh, kw, stride, padTop, padLeft } = attrs as unknown as Attrs;
       const [n, h, w, ci] = x.shape;
       const [, ho, wo, co] = dy.shape;
-      const out = (backend as unknown as { makeOutput(s: number[], d: string): tf.TensorInfo }).makeOutput([kh, kw, ci, co], 'float32');
+      const out = k.output([kh, kw, ci, co]);
       const size = kh * kw * ci * co;
       const groups = k.exports.groups();
       const partials = k.scratch(4 * size * (groups - 1));
@@ -47,12 +47,12 @@ function register(): void {
   tf.registerKernel({
     kernelName: PHASE_FILTER,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
+    kernelFunc: ({ inputs, attrs }) => {
       const k = simdKernels()!;
       const { filter } = inputs as { filter: tf.TensorInfo };
       const { taps, shape } = attrs as unknown as { taps: number[]; shape: [number, number, number, number] };
       const [, , ci, co] = filter.shape;
-      const out = (backend as unknown as { makeOutput(s: number[], d: string): tf.TensorInfo }).makeOutput(shape, 'float32');
+      const out = k.output(shape);
       const table = k.ints(taps);
       k.run('phase_filter', [k.address(filter), table, shape[0] * shape[1], taps.length / (shape[0] * shape[1]), ci, co, k.address(out)]);
       return out;

@@ -24,14 +24,16 @@ export const KERNELS_WASM = { shared: fileURLToPath(new URL('./kernels-shared.wa
 interface WasmBackendInternals {
   wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
 export interface SimdKernels {
-  readonly threads: number;
   /** The module's exports, for single-threaded calls (pass thread 0 of 1). */
   readonly exports: Record<string, (...args: number[]) => number>;
   /** Runs export `name` on every thread with args followed by (thread, threads). */
   run(name: string, args: number[]): void;
+  /** A new float32 tensor of the backend, for a kernel's output. */
+  output(shape: number[]): tf.TensorInfo;
   /** Where a tensor's data lives on the heap. */
   address(t: tf.TensorInfo): number;
   /** A heap buffer of at least `bytes`, reused from call to call (valid until the next request). */
@@ -105,7 +107,6 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
   let scratch = 0;
   let scratchBytes = 0;
   return {
-    threads,
     exports,
     run(name, args) {
       const fn = exports[name];
@@ -135,6 +136,7 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
       if (Atomics.exchange(ctl, FAILED, 0) && !error) error = new Error(`fer-run's SIMD kernel ${name} failed on a worker thread`);
       if (error) throw error;
     },
+    output: (shape) => backend.makeOutput(shape, 'float32'),
     address: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
     scratch(bytes) {
       if (bytes > scratchBytes) {
