@@ -19,6 +19,7 @@ import type { PluginRegistry } from '../plugin/registry.js';
 import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
 import { datasetRefs, expandCells, type EvaluationCell, type TrainingCell } from './cells.js';
 import { captureEnvironment, RunDir } from './run-record.js';
+import { onSimdWorkerFault, type WorkerFault } from '../engine/kernels/simd/pool.js';
 
 export interface RunOptions {
   resolved: ResolvedManifest;
@@ -141,6 +142,7 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
   const cells = expandCells(o.resolved, o.backend.name).filter((_, i) => !o.shard || i % o.shard.count === o.shard.index);
   const outcomes: CellOutcome[] = [];
   const env = captureEnvironment(o.backend, o.projectDir);
+  let faultSaid = false;
 
   for (const [i, cell] of cells.entries()) {
     const rd = new RunDir(join(o.runsDir, m.name, cell.hash));
@@ -153,6 +155,16 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
       continue;
     }
     let model: FerModel | null = null;
+    // A SIMD worker's share that failed and was recomputed on the calling thread (numbers unchanged):
+    // said once in the cell's log (and once on the console per process), counted in env.json.
+    const cellFaults: WorkerFault[] = [];
+    const unsubscribe = onSimdWorkerFault((f) => {
+      if (cellFaults.push(f) > 1) return;
+      const line = `SIMD kernel ${f.kernel}: worker thread ${f.thread}'s share failed (${f.message}; heap ${f.workerHeapBytes} bytes as the worker saw it, ${f.heapBytes} on the calling thread)${f.recomputed ? '; the calling thread recomputed it, the numbers are unchanged' : ''}`;
+      rd.log(line);
+      if (!faultSaid) log(`${label}: ${line}`);
+      faultSaid = true;
+    });
     try {
       const ctx = createBuildContext({ registry: o.registry, seed: cell.seed, imageSize: m.imageSize, cacheDir: o.cacheDir, runDir: rd.dir, log: (l) => rd.log(l) });
       const { source, classes } = await trainingData(cell, data);
@@ -222,6 +234,11 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
       outcomes.push({ cell, dir: rd.dir, status: 'failed', error: message });
     } finally {
       model?.dispose();
+      unsubscribe();
+      if (cellFaults.length > 0) {
+        rd.log(`SIMD worker faults in this cell: ${cellFaults.length} (${cellFaults.filter((f) => f.recomputed).length} recomputed on the calling thread)`);
+        writeJsonAtomic(rd.env, { ...(readJsonIfExists<Record<string, unknown>>(rd.env) ?? env), simdWorkerFaults: cellFaults });
+      }
     }
   }
   return outcomes;

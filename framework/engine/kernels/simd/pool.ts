@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { wasmThreadsInUse } from '../../wasm-threads.js';
 
@@ -42,15 +42,19 @@ export interface SimdKernels {
   ints(values: number[]): number;
   /** The heap's floats at [address, address + 4·length): valid until the heap next grows (any allocation). */
   floats(address: number, length: number): Float32Array;
+  /** Fault injection, for tests: worker `thread`'s share of the next call throws instead of running. */
+  failNextOnWorker(thread: number): void;
 }
 
-// Control block: [SEQ] bumped per call, [DONE] workers finished, [FN] export index, [FAILED] a
-// worker's kernel threw, [ARGS...] the call's arguments.
+// Control block: [SEQ] bumped per call, [DONE] workers finished, [FN] export index, [FAILED] one
+// bit per worker whose share threw (its error follows on its message port), [INJECT] one bit per
+// worker whose next share is to throw (tests), [ARGS...] the call's arguments.
 const SEQ = 0;
 const DONE = 1;
 const FN = 2;
 const FAILED = 3;
-const ARGS = 4;
+const INJECT = 4;
+const ARGS = 5;
 const MAX_ARGS = 12;
 /** The integer-argument block: a convolution's shape, or a tap table (at most (k + s)² entries). */
 const INTS_BYTES = 1024;
@@ -63,10 +67,14 @@ const SPIN_MS = 0.05;
 /** A worker that has not answered in this long is taken as gone (a kernel takes milliseconds). */
 const WAIT_MS = 60_000;
 
-/** Each worker: instantiate the module on the shared memory, then wait for calls, forever. */
+/**
+ * Each worker: instantiate the module on the shared memory, then wait for calls, forever. A share
+ * that throws is reported on the worker's port (message, stack) before the worker counts itself
+ * done, so the caller finds the message as soon as the barrier is passed.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, names, index } = workerData;
+const { module, memory, control, names, index, port } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const fns = names.map((n) => exports[n]);
 const ctl = new Int32Array(control);
@@ -78,14 +86,47 @@ for (;;) {
   try {
     const args = Array.from(ctl.subarray(${ARGS}, ${ARGS} + ${MAX_ARGS}));
     const fn = fns[ctl[${FN}]];
+    if (Atomics.and(ctl, ${INJECT}, ~(1 << index)) & (1 << index)) throw new Error('injected fault');
     fn(...args.slice(0, fn.length - 2), index, ctl[${ARGS} + ${MAX_ARGS}]);
-  } catch {
-    Atomics.store(ctl, ${FAILED}, 1);
+  } catch (e) {
+    port.postMessage({ message: String(e && e.message || e), stack: String(e && e.stack || ''), heapBytes: memory.buffer.byteLength });
+    Atomics.or(ctl, ${FAILED}, 1 << index);
   }
   Atomics.add(ctl, ${DONE}, 1);
   Atomics.notify(ctl, ${DONE});
 }
 `;
+
+/** A worker's share of a kernel call that threw: what it said, and whether the calling thread's recomputation of it succeeded. */
+export interface WorkerFault {
+  kernel: string;
+  thread: number;
+  message: string;
+  /** The heap's size as the worker saw it, and as the calling thread sees it. */
+  workerHeapBytes: number;
+  heapBytes: number;
+  recomputed: boolean;
+}
+
+const faults: WorkerFault[] = [];
+const faultListeners = new Set<(f: WorkerFault) => void>();
+
+/** Every worker fault of this process so far (the run record counts those of its cell). */
+export function simdWorkerFaults(): readonly WorkerFault[] {
+  return faults;
+}
+
+/** Calls `listener` on each worker fault as it happens; returns the unsubscribe. */
+export function onSimdWorkerFault(listener: (f: WorkerFault) => void): () => void {
+  faultListeners.add(listener);
+  return () => faultListeners.delete(listener);
+}
+
+/** The real error of a worker's share, read from its port (posted before it counted itself done). */
+function workerError(port: MessagePort): { message: string; heapBytes: number } {
+  const m = receiveMessageOnPort(port)?.message as { message: string; stack: string; heapBytes: number } | undefined;
+  return m ? { message: m.message, heapBytes: m.heapBytes } : { message: '(the worker posted no error)', heapBytes: -1 };
+}
 
 function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): SimdKernels {
   const shared = memory.buffer instanceof SharedArrayBuffer;
@@ -99,9 +140,13 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
   const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS + 1));
   const ctl = new Int32Array(control);
   ctl[ARGS + MAX_ARGS] = threads;
+  const ports: MessagePort[] = [];
   for (let index = 1; index < threads; index++) {
-    // Unreferenced: a worker waiting for work must not keep the process alive.
-    new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, names, index } }).unref();
+    const { port1, port2 } = new MessageChannel();
+    ports[index] = port1;
+    // Unreferenced: a worker waiting for work (or its port) must not keep the process alive.
+    new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, names, index, port: port2 }, transferList: [port2] }).unref();
+    port1.unref();
   }
   const ints = backend.wasm._malloc(INTS_BYTES);
   let scratch = 0;
@@ -133,8 +178,24 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
       for (let done = Atomics.load(ctl, DONE); done < threads - 1; done = Atomics.load(ctl, DONE)) {
         if (Atomics.wait(ctl, DONE, done, WAIT_MS) === 'timed-out') throw new Error(`fer-run's SIMD kernel ${name}: a worker thread did not answer in ${WAIT_MS / 1000} s`);
       }
-      if (Atomics.exchange(ctl, FAILED, 0) && !error) error = new Error(`fer-run's SIMD kernel ${name} failed on a worker thread`);
+      const failed = Atomics.exchange(ctl, FAILED, 0);
+      const workerFaults = ports.flatMap((port, index) => (failed & (1 << index) ? [{ index, ...workerError(port) }] : []));
       if (error) throw error;
+      for (const { index, message, heapBytes: workerHeapBytes } of workerFaults) {
+        // Every kernel writes its share of the outputs from its inputs alone (no accumulation into
+        // them), and the shares are fixed by (thread, threads): recomputing a worker's share here
+        // gives the bits it would have written.
+        const fault: WorkerFault = { kernel: name, thread: index, message, workerHeapBytes, heapBytes: memory.buffer.byteLength, recomputed: false };
+        try {
+          fn(...args, index, threads);
+          fault.recomputed = true;
+        } catch (e) {
+          throw new Error(`fer-run's SIMD kernel ${name} failed on worker thread ${index} of ${threads} (${message}), and again on the calling thread (${(e as Error).message})`);
+        } finally {
+          faults.push(fault);
+          for (const l of faultListeners) l(fault);
+        }
+      }
     },
     output: (shape) => backend.makeOutput(shape, 'float32'),
     address: (t) => backend.dataIdMap.get(t.dataId).memoryOffset,
@@ -152,6 +213,10 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
       return ints;
     },
     floats: (address, length) => new Float32Array(memory.buffer, address, length),
+    failNextOnWorker(thread) {
+      if (thread < 1 || thread >= threads) throw new Error(`fer-run's SIMD kernels run ${threads} thread(s): there is no worker ${thread}`);
+      Atomics.or(ctl, INJECT, 1 << thread);
+    },
   };
 }
 
