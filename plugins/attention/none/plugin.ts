@@ -1,4 +1,4 @@
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin } from '../../../framework/index.js';
 
 /** No φ: F(x) = Res_up(Res_low(x)), and L_noisy is dropped (M_Res, M_ResAdv). */
 export default definePlugin<'attention', Record<string, never>>({

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { ParamBuilder } from '../../../framework/engine/layers.js';
-import type { Attention, ForwardState } from '../../../framework/engine/modules.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin, ParamBuilder } from '../../../framework/index.js';
+import type { Attention, ForwardState } from '../../../framework/index.js';
 
 interface Options {
   layers: number;

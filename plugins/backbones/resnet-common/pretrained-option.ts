@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { loadPretrained } from '../../../framework/engine/pretrained.js';
-import type { Backbone } from '../../../framework/engine/modules.js';
-import type { BuildContext } from '../../../framework/plugin/contract.js';
+import { loadPretrained } from '../../../framework/index.js';
+import type { Backbone, BuildContext } from '../../../framework/index.js';
 
 export const pretrainedSchema = {
   type: ['string', 'null'],

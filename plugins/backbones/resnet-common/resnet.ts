@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { addRelu } from '../../../framework/engine/kernels/activation.js';
-import { globalAvgPool } from '../../../framework/engine/kernels/pooling.js';
-import { ParamBuilder } from '../../../framework/engine/layers.js';
-import type { Backbone, ForwardState } from '../../../framework/engine/modules.js';
+import { addRelu, globalAvgPool, ParamBuilder } from '../../../framework/index.js';
+import type { Backbone, ForwardState } from '../../../framework/index.js';
 
 /**
  * A ResNet split as the paper's eq. 1: Res_low = stem + stage 1, Res_up = stages 2–4 + global

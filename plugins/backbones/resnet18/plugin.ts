@@ -1,4 +1,4 @@
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin } from '../../../framework/index.js';
 import { pretrainedSchema, withPretrained } from '../resnet-common/pretrained-option.js';
 import { buildResNet } from '../resnet-common/resnet.js';
 

@@ -1,4 +1,4 @@
-import type { ExpressionClass } from '../../../framework/data/labels.js';
+import type { ExpressionClass } from '../../../framework/index.js';
 
 /** AffectNet expression codes → canonical classes; 8 None, 9 Uncertain, 10 No-Face are dropped (null). */
 export const AFFECTNET_CODES: Record<number, ExpressionClass | null> = {

@@ -1,10 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Dataset } from '../../../framework/data/dataset.js';
-import { C7_CLASSES, CANONICAL_CLASSES } from '../../../framework/data/labels.js';
-import { insideRoot, listLines, openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
-import { InputError } from '../../../framework/errors.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import type { Dataset, ImageEntry } from '../../../framework/index.js';
 import { AFFECTNET_CODES } from './labels.js';
 
 interface Options {

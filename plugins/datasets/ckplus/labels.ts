@@ -1,4 +1,4 @@
-import type { ExpressionClass } from '../../../framework/data/labels.js';
+import type { ExpressionClass } from '../../../framework/index.js';
 
 /** CK+ emotion codes (Emotion/…_emotion.txt) → canonical classes. */
 export const CKPLUS_CODES: Record<number, ExpressionClass> = {

@@ -1,11 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from '../../../framework/data/dataset.js';
-import { C7_CLASSES, CANONICAL_CLASSES } from '../../../framework/data/labels.js';
-import { landmarkHull, openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
-import { Rng } from '../../../framework/engine/rng.js';
-import { InputError } from '../../../framework/errors.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, landmarkHull, openImages, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
+import type { Dataset, ImageEntry } from '../../../framework/index.js';
 import { CKPLUS_CODES } from './labels.js';
 
 interface Options {

@@ -1,9 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from '../../../framework/data/dataset.js';
-import { C7_CLASSES, type ExpressionClass } from '../../../framework/data/labels.js';
-import { openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { C7_CLASSES, definePlugin, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 /** FED-RO class folders → canonical classes ("neural" is the circulating spelling of neutral). */
 export const FEDRO_FOLDERS: Record<string, ExpressionClass> = {

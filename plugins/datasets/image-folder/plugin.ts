@@ -1,12 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from '../../../framework/data/dataset.js';
-import { CANONICAL_CLASSES, type ExpressionClass } from '../../../framework/data/labels.js';
-import { openImages, realDatasetOptions, requireLayout, type ImageEntry } from '../../../framework/data/real-images.js';
-import { hashString } from '../../../framework/engine/rng.js';
-import { InputError } from '../../../framework/errors.js';
-import { didYouMean } from '../../../framework/plugin/did-you-mean.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { CANONICAL_CLASSES, definePlugin, didYouMean, hashString, InputError, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 interface Options {
   root: string;

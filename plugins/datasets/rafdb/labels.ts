@@ -1,4 +1,4 @@
-import type { ExpressionClass } from '../../../framework/data/labels.js';
+import type { ExpressionClass } from '../../../framework/index.js';
 
 /** RAF-DB basic codes (EmoLabel/list_patition_label.txt) → canonical classes. Some public code uses another order: map explicitly. */
 export const RAFDB_CODES: Record<number, ExpressionClass> = {

@@ -1,5 +1,4 @@
-import type { Rng } from '../../../framework/engine/rng.js';
-import type { ExpressionClass } from '../../../framework/data/labels.js';
+import type { ExpressionClass, Rng } from '../../../framework/index.js';
 
 /** The facial action units the renderer knows, as FACS numbers. */
 export const ACTION_UNITS = [1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 20, 23, 26] as const;

@@ -1,6 +1,5 @@
-import { CANONICAL_CLASSES, C7_CLASSES, type ExpressionClass } from '../../../framework/data/labels.js';
-import type { Sample } from '../../../framework/data/dataset.js';
-import { Rng, deriveSeed } from '../../../framework/engine/rng.js';
+import { C7_CLASSES, CANONICAL_CLASSES, deriveSeed, Rng } from '../../../framework/index.js';
+import type { ExpressionClass, Sample } from '../../../framework/index.js';
 import { sampleExpression } from './action-units.js';
 import { identityOf } from './identity.js';
 import { PRESETS, type Preset } from './presets.js';

@@ -1,4 +1,4 @@
-import { Rng } from '../../../framework/engine/rng.js';
+import { Rng } from '../../../framework/index.js';
 
 /** A subject's fixed facial geometry and colouring, in a 100×100 design space. */
 export interface Identity {

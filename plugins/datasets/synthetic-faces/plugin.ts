@@ -1,9 +1,6 @@
 import { join } from 'node:path';
-import { cachedSource } from '../../../framework/data/image-cache.js';
-import type { Dataset } from '../../../framework/data/dataset.js';
-import { hashString } from '../../../framework/engine/rng.js';
-import { InputError } from '../../../framework/errors.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { cachedSource, definePlugin, hashString, InputError } from '../../../framework/index.js';
+import type { Dataset } from '../../../framework/index.js';
 import { GENERATOR_VERSION, SyntheticFaces, type GeneratorOptions } from './generator.js';
 
 interface Options extends GeneratorOptions {

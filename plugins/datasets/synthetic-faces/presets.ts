@@ -1,5 +1,4 @@
-import type { ExpressionClass } from '../../../framework/data/labels.js';
-import type { Rng } from '../../../framework/engine/rng.js';
+import type { ExpressionClass, Rng } from '../../../framework/index.js';
 import type { Nuisance } from './render.js';
 
 /** A domain of synthetic faces: its own seed space, subjects, intensities, nuisances, class prior. */

@@ -1,6 +1,5 @@
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import type { Box, Regions } from '../../../framework/data/dataset.js';
-import type { Rng } from '../../../framework/engine/rng.js';
+import type { Box, Regions, Rng } from '../../../framework/index.js';
 import type { ActionUnit, Expression } from './action-units.js';
 import type { Identity } from './identity.js';
 

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { relu } from '../../../framework/engine/kernels/activation.js';
-import { ParamBuilder } from '../../../framework/engine/layers.js';
-import type { Discriminator } from '../../../framework/engine/modules.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin, ParamBuilder, relu } from '../../../framework/index.js';
+import type { Discriminator } from '../../../framework/index.js';
 
 interface Options {
   hidden: number[];

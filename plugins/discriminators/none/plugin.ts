@@ -1,4 +1,4 @@
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin } from '../../../framework/index.js';
 
 /** No D: no adversarial step, and L_F is dropped (M_Res, M_ResAtt). */
 export default definePlugin<'discriminator', Record<string, never>>({

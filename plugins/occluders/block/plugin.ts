@@ -1,5 +1,5 @@
-import type { Occluder } from '../../../framework/data/occluder.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin } from '../../../framework/index.js';
+import type { Occluder } from '../../../framework/index.js';
 import { fillRule, fillSquare, resolveSquare, squareSchema, squareSide, type SquareOptions } from '../common/paste.js';
 
 /** Table 3's R8/R16/R24: a square block at a random location, kept on the image. */

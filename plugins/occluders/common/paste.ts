@@ -1,4 +1,4 @@
-import type { Occlusion } from '../../../framework/data/occluder.js';
+import type { Occlusion } from '../../../framework/index.js';
 
 /** An RGBA sprite whose alpha is already binary (0 or 255), so the mask is exactly what is pasted. */
 export interface Sprite {

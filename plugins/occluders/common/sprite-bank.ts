@@ -1,8 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { Rng } from '../../../framework/engine/rng.js';
-import { InputError } from '../../../framework/errors.js';
+import { InputError, Rng } from '../../../framework/index.js';
 import type { Sprite } from './paste.js';
 import { renderSprite, type Draw } from './sprites.js';
 

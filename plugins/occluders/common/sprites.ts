@@ -1,5 +1,5 @@
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import type { Rng } from '../../../framework/engine/rng.js';
+import type { Rng } from '../../../framework/index.js';
 import type { Sprite } from './paste.js';
 
 /** Draws one template into a square canvas of side R (the design space is 0..100). */

@@ -1,6 +1,5 @@
-import type { Box } from '../../../framework/data/dataset.js';
-import type { Occluder } from '../../../framework/data/occluder.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin } from '../../../framework/index.js';
+import type { Box, Occluder } from '../../../framework/index.js';
 import { pasteSprite } from '../common/paste.js';
 import { renderBank } from '../common/sprite-bank.js';
 import { NATURAL_TEMPLATES, type NaturalTemplate } from '../common/sprites.js';

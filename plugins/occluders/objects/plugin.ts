@@ -1,5 +1,5 @@
-import type { Occluder } from '../../../framework/data/occluder.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin } from '../../../framework/index.js';
+import type { Occluder } from '../../../framework/index.js';
 import { pasteSprite } from '../common/paste.js';
 import { loadPngTemplates, renderBank } from '../common/sprite-bank.js';
 import { OBJECT_TEMPLATES } from '../common/sprites.js';

@@ -1,6 +1,5 @@
-import type { Occluder } from '../../../framework/data/occluder.js';
-import { InputError } from '../../../framework/errors.js';
-import { definePlugin } from '../../../framework/plugin/contract.js';
+import { definePlugin, InputError } from '../../../framework/index.js';
+import type { Occluder } from '../../../framework/index.js';
 import { fillRule, fillSquare, resolveSquare, squareSchema, squareSide, type SquareOptions } from '../common/paste.js';
 
 interface Options extends SquareOptions {
