@@ -28,8 +28,8 @@ function text(file: string, content: string): void {
   writeFileSync(file, content);
 }
 
-async function dataset(ref: PluginRef): Promise<Dataset> {
-  const ctx = createBuildContext({ registry: await registry_(), seed: 0, imageSize: 32, cacheDir: cache });
+async function dataset(ref: PluginRef, log?: (line: string) => void): Promise<Dataset> {
+  const ctx = createBuildContext({ registry: await registry_(), seed: 0, imageSize: 32, cacheDir: cache, log });
   return ctx.build('dataset', ref);
 }
 
@@ -76,19 +76,26 @@ describe('real dataset adapters on generated fixture trees', function () {
       }
     });
 
-    it('takes onset as neutral and apex with its label, drops contempt, reads grey as three channels', async () => {
-      const d = await dataset({ type: 'ckplus', options: { root, folds: 2 } });
+    it("takes every labelled sequence's onset as neutral and each apex with its label but contempt's (the paper's 636 = 327 + 309), reads grey as three channels", async () => {
+      const lines: string[] = [];
+      const d = await dataset({ type: 'ckplus', options: { root, folds: 2 } }, (l) => lines.push(l));
       assert.equal(d.classes.length, 7);
       const all = await d.open('all', 32);
-      assert.equal(all.length, 8, 'four non-contempt sequences × (onset + apex)');
+      assert.equal(all.length, 9, 'five onsets (the contempt sequence too) + four apexes');
       const labels = Array.from({ length: all.length }, (_, i) => d.classes[all.get(i).label]);
-      assert.deepEqual(labels.sort(), ['anger', 'disgust', 'happy', 'neutral', 'neutral', 'neutral', 'neutral', 'surprise']);
+      assert.deepEqual(labels.sort(), ['anger', 'disgust', 'happy', 'neutral', 'neutral', 'neutral', 'neutral', 'neutral', 'surprise']);
+      const contemptOnset = Array.from({ length: all.length }, (_, i) => all.get(i)).filter((x) => x.id.startsWith('S022/'));
+      assert.deepEqual(contemptOnset.map((x) => [x.id, d.classes[x.label]]), [['S022/001/S022_001_00000001.png', 'neutral']], "the contempt sequence gives its onset frame, as neutral, and no apex");
+      assert.ok(
+        lines.some((l) => l.includes('CK+: 9 images from 5 labelled sequences of 4 subjects: 5 onset frames (neutral) + 4 apex frames (contempt apexes left out)')),
+        lines.join('\n'),
+      );
       const s = all.get(0);
       assert.equal(s.image.length, 32 * 32 * 3);
       assert.ok(s.image[0] === s.image[1] && s.image[1] === s.image[2], 'grey pixels become three equal channels');
       assert.ok(s.regions?.eyes && s.regions.mouth && s.regions.eyes.y < s.regions.mouth.y, 'regions from Landmarks/');
       const c8 = await dataset({ type: 'ckplus', options: { root, folds: 2, includeContempt: true } });
-      assert.equal((await c8.open('all', 32)).length, 10);
+      assert.equal((await c8.open('all', 32)).length, 10, 'with contempt: five onsets + five apexes');
     });
 
     it('makes subject-disjoint folds, deterministic in the fold seed', async () => {

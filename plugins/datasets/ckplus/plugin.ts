@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, landmarkHull, openImages, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
-import type { Dataset, ImageEntry } from '../../../framework/index.js';
+import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 import { CKPLUS_CODES } from './labels.js';
 
 interface Options {
@@ -23,18 +23,27 @@ function readLandmarks(file: string): number[] | undefined {
   return pts.length === 136 && pts.every(Number.isFinite) ? pts : undefined;
 }
 
+/** What the protocol took: labelled sequences, onset frames (neutral), apex frames (emotions). */
+export interface CkplusCounts {
+  sequences: number;
+  onsets: number;
+  apexes: number;
+}
+
 /**
- * The paper's CK+ protocol: for every labelled sequence, its onset (first) frame as neutral and
- * its apex (labelled, last) frame with its emotion; contempt excluded unless asked. Subject-
- * independent folds, deterministic in `foldSeed`; split "test" is fold `fold`, "train" the rest,
- * "all" everything (cross-dataset tests).
+ * The paper's CK+ protocol: the onset (first) frame of every labelled sequence as neutral, and
+ * the apex (labelled, last) frame with its emotion, except contempt's apex unless asked (a
+ * contempt sequence still begins neutral): CK+'s 327 labelled sequences, 18 of them contempt,
+ * give 327 + 309 = 636 images. Subject-independent folds, deterministic in `foldSeed`; split
+ * "test" is fold `fold`, "train" the rest, "all" everything (cross-dataset tests).
  */
-export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: number })[]; classes: readonly string[] } {
+export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: number })[]; classes: readonly string[]; counts: CkplusCounts } {
   const classes = o.includeContempt ? CANONICAL_CLASSES : C7_CLASSES;
   const entries: (ImageEntry & { fold: number })[] = [];
   const subjects = dirs(join(o.root, 'Emotion'));
   const order = Rng.derive(o.foldSeed, 'ckplus/folds').shuffle([...subjects]);
   const foldOf = new Map(order.map((s, i) => [s, i % o.folds]));
+  const counts: CkplusCounts = { sequences: 0, onsets: 0, apexes: 0 };
   for (const subject of subjects) {
     for (const seq of dirs(join(o.root, 'Emotion', subject))) {
       const emoDir = join(o.root, 'Emotion', subject, seq);
@@ -46,7 +55,6 @@ export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: numb
       if (!Number.isInteger(code) || !cls) {
         throw new InputError(`${join(emoDir, emo)}:1: emotion code "${text.trim()}" is not one of CK+'s codes 0–7. Fix or remove the file.`);
       }
-      if (cls === 'contempt' && !o.includeContempt) continue;
       const imgDir = join(o.root, 'cohn-kanade-images', subject, seq);
       const frames = existsSync(imgDir) ? readdirSync(imgDir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort() : [];
       const apex = emo.replace('_emotion.txt', '');
@@ -55,7 +63,12 @@ export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: numb
         throw new InputError(`${join(emoDir, emo)}: its image ${join(imgDir, apex + '.png')} is missing (expected layout: ${LAYOUT}).`);
       }
       const fold = foldOf.get(subject)!;
-      for (const [file, label] of [[frames[0], 'neutral'], [apexFile, cls]] as const) {
+      const taken: [string, ExpressionClass][] = [[frames[0], 'neutral']];
+      if (cls !== 'contempt' || o.includeContempt) taken.push([apexFile, cls]);
+      counts.sequences++;
+      counts.onsets++;
+      counts.apexes += taken.length - 1;
+      for (const [file, label] of taken) {
         const stem = file.replace(/\.[^.]+$/, '');
         const landmarks = readLandmarks(join(o.root, 'Landmarks', subject, seq, `${stem}_landmarks.txt`));
         entries.push({
@@ -70,7 +83,7 @@ export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: numb
       }
     }
   }
-  return { entries, classes };
+  return { entries, classes, counts };
 }
 
 export default definePlugin<'dataset', Options>({
@@ -93,8 +106,11 @@ export default definePlugin<'dataset', Options>({
   create(o, ctx): Dataset {
     requireLayout('CK+', o.root, ['cohn-kanade-images', 'Emotion'], LAYOUT);
     if (o.fold >= o.folds) throw new InputError(`ckplus: "fold" ${o.fold} must be below "folds" ${o.folds}.`);
-    const { entries, classes } = ckplusEntries(o);
-    ctx.log(`CK+: ${entries.length} images (${entries.length / 2} sequences) from ${new Set(entries.map((e) => e.subject)).size} subjects`);
+    const { entries, classes, counts } = ckplusEntries(o);
+    ctx.log(
+      `CK+: ${entries.length} images from ${counts.sequences} labelled sequences of ${new Set(entries.map((e) => e.subject)).size} subjects: ` +
+        `${counts.onsets} onset frames (neutral) + ${counts.apexes} apex frames${o.includeContempt ? '' : ' (contempt apexes left out)'}`,
+    );
     return {
       title: `CK+ (${entries.length} images, fold ${o.fold + 1}/${o.folds} as test)`,
       synthetic: false,
