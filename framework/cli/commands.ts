@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { selectBackend, type BackendChoice } from '../engine/backend.js';
+import { selectBackend } from '../engine/backend.js';
+import { BACKEND_CHOICES, BACKENDS, type BackendChoice } from '../engine/backends.js';
 import { InputError, RunError } from '../errors.js';
 import { buildReport } from '../report/build-report.js';
 import { runExperiment } from '../runs/run-experiment.js';
@@ -32,7 +33,7 @@ const dirs = (o: { runs?: string; reports?: string; cache?: string }) => ({
 });
 
 const backendOption = () =>
-  new Option('--backend <name>', 'compute backend (default: the manifest\'s, else auto: tensorflow → native → wasm → cpu)').choices(['auto', 'tensorflow', 'native', 'wasm', 'cpu']);
+  new Option('--backend <name>', `compute backend (default: the manifest's, else auto: ${BACKENDS.join(' → ')})`).choices([...BACKEND_CHOICES]);
 
 export function registerCommands(program: Command): void {
   common(
@@ -128,8 +129,10 @@ export function registerCommands(program: Command): void {
       .option('--cache <dir>', 'decoded-image cache directory'),
   ).action(async (file: string, o: CommonOptions & { backend?: BackendChoice; runs?: string; reports?: string; cache?: string }) => {
     const { resolved, registry } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
-    await selectBackend(o.backend ?? resolved.manifest.backend);
-    const r = await buildReport({ resolved, registry, ...dirs(o), backend: o.backend && o.backend !== 'auto' ? o.backend : undefined });
+    // The runs of the backend the manifest (or --backend) names; with auto, those of whichever backend has the most finished cells.
+    const choice = o.backend ?? resolved.manifest.backend;
+    await selectBackend(choice);
+    const r = await buildReport({ resolved, registry, ...dirs(o), backend: choice === 'auto' ? undefined : choice });
     process.stdout.write(`wrote ${r.files.join(', ')}${r.missing ? ` (${r.missing} cell(s) not finished)` : ''}\n`);
   });
 

@@ -1,3 +1,4 @@
+import type { BackendChoice } from '../engine/backends.js';
 import type { PluginRef } from '../plugin/contract.js';
 
 /** The resolved manifest: every default written out (see schemas/manifest.schema.json). */
@@ -57,7 +58,7 @@ export interface Manifest {
   title: string;
   description?: string;
   seeds: number[];
-  backend: 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+  backend: BackendChoice;
   imageSize: number;
   trainings: Record<string, TrainingSpec>;
   model: ModelSpec;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BACKEND_CHOICES } from '../engine/backends.js';
 import { SCHEMAS_DIR } from '../paths.js';
 import { InputError } from '../errors.js';
 import type { PluginKind } from '../plugin/contract.js';
@@ -12,8 +13,11 @@ import type { LoadedManifest } from './load-manifest.js';
 import type { Manifest, RowConfig } from './manifest.js';
 
 
+/** schemas/manifest.schema.json, with the backend enum filled in from the one list of backends. */
 export function loadEnvelopeSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(SCHEMAS_DIR, 'manifest.schema.json'), 'utf8'));
+  const schema = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'manifest.schema.json'), 'utf8'));
+  schema.properties.backend.enum = [...BACKEND_CHOICES];
+  return schema;
 }
 
 /**

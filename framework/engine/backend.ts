@@ -7,11 +7,13 @@ import { registerNativeBackend } from './native/register.js';
 import { registerWasmOverrides } from './kernels/wasm-overrides.js';
 import { registerThreadedWasm, threadsUnavailable, wasmThreadCount, wasmThreadsInUse } from './wasm-threads.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+import type { BackendChoice, BackendName } from './backends.js';
+
+export type { BackendChoice } from './backends.js';
 
 export interface BackendInfo {
   /** What the run uses: tensorflow (libtensorflow via tfjs-node[-gpu]), native (oneDNN kernels on tfjs's cpu backend), wasm or cpu. */
-  name: 'tensorflow' | 'native' | 'wasm' | 'cpu';
+  name: BackendName;
   /** The package that provided it. */
   package: string;
   tfjsVersion: string;

@@ -1,10 +1,12 @@
 import { join, relative } from 'node:path';
 import type { ResolvedManifest } from '../config/resolve-manifest.js';
+import type { BackendName } from '../engine/backends.js';
 import { restoreModel } from '../engine/checkpoint.js';
 import type { Occluder } from '../data/occluder.js';
 import { createBuildContext } from '../plugin/build-context.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import { writeFileAtomic } from '../runs/atomic.js';
+import { RunDir } from '../runs/run-record.js';
 import { buildModel } from '../engine/build-model.js';
 import { datasetRefs } from '../runs/cells.js';
 import { collectResults, type CollectedResults } from './collect.js';
@@ -19,7 +21,7 @@ export interface ReportOptions {
   runsDir: string;
   reportsDir: string;
   cacheDir: string;
-  backend?: string;
+  backend?: BackendName;
   log?: (l: string) => void;
 }
 
@@ -38,7 +40,7 @@ async function figure2(o: ReportOptions, results: CollectedResults, dir: string)
   const trainDataset = await ctx.build('dataset', cell.cell.config.training.datasets[0]);
   const model = await buildModel(cell.cell.config.model, ctx, trainDataset.classes.length);
   try {
-    restoreModel(model, join(cell.dir, 'checkpoint', 'last.ckpt'));
+    restoreModel(model, new RunDir(cell.dir).checkpoint);
     const occluders: Occluder[] = [];
     if (cell.cell.config.training.occluder) occluders.push(await ctx.build('occluder', cell.cell.config.training.occluder));
     if (o.registry.has('occluder', 'natural')) occluders.push(await ctx.build('occluder', { type: 'natural' }));

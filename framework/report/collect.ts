@@ -1,8 +1,9 @@
-import { join } from 'node:path';
 import type { ResolvedManifest } from '../config/resolve-manifest.js';
+import { BACKENDS, type BackendName } from '../engine/backends.js';
 import type { EpochMetrics } from '../engine/trainer.js';
 import { readJsonIfExists, readJsonLines } from '../runs/atomic.js';
 import { expandCells, type TrainingCell } from '../runs/cells.js';
+import { RunDir } from '../runs/run-record.js';
 import type { StoredEvaluation } from '../runs/run-experiment.js';
 
 /** The finished results of one experiment, read back from its run directories. */
@@ -21,26 +22,26 @@ export interface CollectedResults {
 
 function collectFor(resolved: ResolvedManifest, runsDir: string, backend: string): CollectedResults {
   const cells = expandCells(resolved, backend).map((cell) => {
-    const dir = join(runsDir, resolved.manifest.name, cell.hash);
-    const status = readJsonIfExists<{ status: string }>(join(dir, 'status.json'));
-    const history = readJsonLines<EpochMetrics>(join(dir, 'metrics.jsonl'));
+    const rd = RunDir.of(runsDir, resolved.manifest.name, cell.hash);
     const evaluations = new Map<string, StoredEvaluation>();
     for (const ev of cell.evaluations) {
-      const r = readJsonIfExists<StoredEvaluation>(join(dir, 'evals', `${ev.hash}.json`));
+      const r = readJsonIfExists<StoredEvaluation>(rd.evalFile(ev.hash));
       if (r) evaluations.set(`${ev.column}#${ev.evalIndex}`, r);
     }
-    return { cell, dir, done: status?.status === 'done', history, env: readJsonIfExists<Record<string, unknown>>(join(dir, 'env.json')), evaluations };
+    const done = rd.status()?.status === 'done';
+    return { cell, dir: rd.dir, done, history: readJsonLines<EpochMetrics>(rd.metricsLog), env: readJsonIfExists<Record<string, unknown>>(rd.env), evaluations };
   });
   return { backend, cells };
 }
 
 /**
- * Results for `backend`, or, when the manifest says auto, for whichever backend has the most
- * finished evaluations (the cell hash includes the backend: results never mix across backends).
+ * Results for `backend`, or, without one (auto), for whichever backend has the most finished
+ * cells (then evaluations; then auto's order): the cell hash includes the backend, so results
+ * never mix across backends.
  */
-export function collectResults(resolved: ResolvedManifest, runsDir: string, backend?: string): CollectedResults {
-  const candidates = backend ? [backend] : ['tensorflow', 'wasm', 'cpu'];
-  const all = candidates.map((b) => collectFor(resolved, runsDir, b));
-  const score = (r: CollectedResults) => r.cells.reduce((a, c) => a + c.evaluations.size, 0);
-  return all.sort((a, b) => score(b) - score(a))[0];
+export function collectResults(resolved: ResolvedManifest, runsDir: string, backend?: BackendName): CollectedResults {
+  const all = (backend ? [backend] : BACKENDS).map((b) => collectFor(resolved, runsDir, b));
+  const score = (r: CollectedResults) => [r.cells.filter((c) => c.done).length, r.cells.reduce((a, c) => a + c.evaluations.size, 0)];
+  // A stable sort keeps auto's order among equals.
+  return [...all].sort((a, b) => score(b)[0] - score(a)[0] || score(b)[1] - score(a)[1])[0];
 }

@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Dataset, SampleSource } from '../data/dataset.js';
 import type { Occluder } from '../data/occluder.js';
 import type { BuildContext, PluginRef } from '../plugin/contract.js';
@@ -145,7 +145,7 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
   let faultSaid = false;
 
   for (const [i, cell] of cells.entries()) {
-    const rd = new RunDir(join(o.runsDir, m.name, cell.hash));
+    const rd = RunDir.of(o.runsDir, m.name, cell.hash);
     const label = `[${i + 1}/${cells.length}] ${cell.row} · ${cell.training}${cell.fold === null ? '' : ` · fold ${cell.fold + 1}/${cell.config.training.folds}`} · seed ${cell.seed}`;
     const finished = rd.status()?.status === 'done' && existsSync(rd.checkpoint) && !o.force;
     const missingEvals = cell.evaluations.filter((e) => o.force || !existsSync(rd.evalFile(e.hash)));
@@ -171,7 +171,7 @@ export async function runExperiment(o: RunOptions): Promise<CellOutcome[]> {
       model = await buildModel(cell.config.model, ctx, classes.length);
       let status: CellOutcome['status'] = 'reused';
       if (!finished) {
-        if (o.force) rmSync(join(rd.dir, 'checkpoint'), { recursive: true, force: true });
+        if (o.force) rmSync(dirname(rd.checkpoint), { recursive: true, force: true });
         writeJsonAtomic(rd.config, { experiment: m.name, row: cell.row, trainingName: cell.training, fold: cell.fold, ...cell.config });
         writeJsonAtomic(rd.env, env);
         rd.setStatus('running');

@@ -48,9 +48,14 @@ export function captureEnvironment(backend: BackendInfo, projectDir: string): Re
   };
 }
 
-/** The files of one cell's run directory (Sacred/Hydra-style record). */
+/** The files of one cell's run directory (Sacred/Hydra-style record): the one place that knows the layout. */
 export class RunDir {
   constructor(readonly dir: string) {}
+
+  /** The directory of the cell with this config hash: runs/<experiment>/<hash>. */
+  static of(runsDir: string, experiment: string, cellHash: string): RunDir {
+    return new RunDir(join(runsDir, experiment, cellHash));
+  }
 
   get config() {
     return join(this.dir, 'config.json');
