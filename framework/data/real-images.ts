@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import { hashString } from '../engine/rng.js';
 import { InputError, RunError } from '../errors.js';
@@ -63,21 +63,29 @@ export function insideRoot(root: string, rel: string, where: string): string {
   return full;
 }
 
-/** Checks a dataset root and the entries it must contain, with an error naming the expected layout. */
-export function requireLayout(name: string, root: string, required: string[], layout: string): void {
+/**
+ * Checks a dataset root and the entries it must contain, with an error naming the expected layout
+ * and, for each missing entry, every path looked for. An entry given as a list is found at the
+ * first of its places that exists (a dataset whose users move files around, as AffectNet's CSVs).
+ * Returns each entry's full path, in the order given.
+ */
+export function requireLayout(name: string, root: string, required: (string | string[])[], layout: string): string[] {
   if (!root || !existsSync(root) || !statSync(root).isDirectory()) {
     throw new InputError(
       `${name}: the dataset root "${root}" does not exist. Put your copy of ${name} there (expected layout: ${layout}), ` +
         'or point the manifest at it (e.g. export FER_DATA=/data/fer, or --set with the dataset\'s "root" option).',
     );
   }
-  const missing = required.filter((r) => !existsSync(join(root, r)));
+  const places = required.map((r) => (Array.isArray(r) ? r : [r]));
+  const found = places.map((p) => p.find((rel) => existsSync(join(root, rel))));
+  const missing = places.filter((_, i) => !found[i]).map((p) => (p.length === 1 ? p[0] : `${basename(p[0])} (looked for ${p.join(' and ')})`));
   if (missing.length) {
-    const found = readdirSync(root).slice(0, 12);
+    const present = readdirSync(root).slice(0, 12);
     throw new InputError(
-      `${name}: ${root} does not have the expected layout (${layout}): missing ${missing.join(', ')}. Found: ${found.join(', ') || '(empty directory)'}.`,
+      `${name}: ${root} does not have the expected layout (${layout}): missing ${missing.join(', ')}. Found: ${present.join(', ') || '(empty directory)'}.`,
     );
   }
+  return found.map((rel) => join(root, rel!));
 }
 
 async function decode(e: ImageEntry, size: number): Promise<{ image: Uint8Array; regions?: Regions }> {

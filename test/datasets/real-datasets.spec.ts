@@ -206,6 +206,26 @@ describe('real dataset adapters on generated fixture trees', function () {
       await assert.rejects(d.open('train', 32), /training\.csv:2: expression code "11" is not one of AffectNet's codes 0–10/);
       await assert.rejects(d.open('test', 32), /validation\.csv:2: the entry "\.\.\/\.\.\/secret\.jpg" points outside the dataset root/);
     });
+
+    it("reads the CSVs where the release keeps them (Manually_Annotated_file_lists/), and says where it looked when they are missing", async () => {
+      const released = join(tmp.dir, 'AffectNet-release');
+      text(join(released, 'Manually_Annotated_file_lists', 'training.csv'), [header, `1/a.jpg,10,10,60,60,${lm},1,0.5,0.2`, '2/d.jpg,10,10,60,60,NULL,0,0,0'].join('\n') + '\n');
+      text(join(released, 'Manually_Annotated_file_lists', 'validation.csv'), [header, '3/e.jpg,10,10,60,60,NULL,6,0,0'].join('\n') + '\n');
+      for (const f of ['1/a.jpg', '2/d.jpg', '3/e.jpg']) await image(join(released, 'Manually_Annotated_Images', f), 80, 80, 3, 90, 'jpeg');
+      const lines: string[] = [];
+      const d = await dataset({ type: 'affectnet', options: { root: released } }, (l) => lines.push(l));
+      const train = await d.open('train', 32);
+      assert.deepEqual(Array.from({ length: train.length }, (_, i) => d.classes[train.get(i).label]), ['happy', 'neutral']);
+      assert.equal((await d.open('test', 32)).length, 1);
+      assert.ok(lines.some((l) => l.startsWith('AffectNet Manually_Annotated_file_lists/training.csv: 2 images')), lines.join('\n'));
+      const none = join(tmp.dir, 'AffectNet-nocsv');
+      mkdirSync(join(none, 'Manually_Annotated_Images'), { recursive: true });
+      text(join(none, 'Manually_Annotated_file_lists', 'validation.csv'), `${header}\n`);
+      await assert.rejects(
+        dataset({ type: 'affectnet', options: { root: none } }),
+        /AffectNet: .*AffectNet-nocsv does not have the expected layout \(.*\): missing training\.csv \(looked for Manually_Annotated_file_lists\/training\.csv and training\.csv\)\. Found: Manually_Annotated_Images, Manually_Annotated_file_lists\./,
+      );
+    });
   });
 
   describe('fedro and image-folder', () => {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
 import type { Dataset, ImageEntry } from '../../../framework/index.js';
 import { AFFECTNET_CODES } from './labels.js';
@@ -11,15 +11,17 @@ interface Options {
   maxBadFraction: number;
 }
 
-const LAYOUT = 'training.csv, validation.csv (subDirectory_filePath, face_x, face_y, face_width, face_height, facial_landmarks, expression, valence, arousal) and Manually_Annotated_Images/<dir>/<file>.jpg';
+const LAYOUT =
+  'Manually_Annotated_file_lists/training.csv and validation.csv as released, or both moved to the root (subDirectory_filePath, face_x, face_y, face_width, face_height, facial_landmarks, expression, valence, arousal), and Manually_Annotated_Images/<dir>/<file>.jpg';
+/** Where each CSV may be: as released, then moved to the root (what many users do). */
+const csvPlaces = (csv: string) => [`Manually_Annotated_file_lists/${csv}`, csv];
 const COLUMNS = ['subDirectory_filePath', 'face_x', 'face_y', 'face_width', 'face_height', 'facial_landmarks', 'expression'];
 
 /**
  * Parses one AffectNet CSV: codes 8–10 dropped, contempt dropped for C7, the face box kept for
  * cropping, 68-point landmarks parsed ("NULL" tolerated).
  */
-export function affectnetEntries(root: string, csv: string, classes: readonly string[]): { entries: ImageEntry[]; dropped: number } {
-  const file = join(root, csv);
+export function affectnetEntries(root: string, file: string, classes: readonly string[]): { entries: ImageEntry[]; dropped: number } {
   const lines = readFileSync(file, 'utf8').split(/\r?\n/);
   const header = lines[0].split(',').map((h) => h.trim());
   const col = Object.fromEntries(COLUMNS.map((c) => [c, header.indexOf(c)]));
@@ -91,14 +93,15 @@ export default definePlugin<'dataset', Options>({
     },
   },
   create(o, ctx): Dataset {
-    requireLayout('AffectNet', o.root, ['training.csv', 'validation.csv', 'Manually_Annotated_Images'], LAYOUT);
+    const [training, validation] = requireLayout('AffectNet', o.root, [csvPlaces('training.csv'), csvPlaces('validation.csv'), 'Manually_Annotated_Images'], LAYOUT);
+    const csvFile = { 'training.csv': training, 'validation.csv': validation };
     const classes = o.classes === 'C8' ? CANONICAL_CLASSES : C7_CLASSES;
     // The CSVs are parsed on first use: the training list has 287k rows.
     const cache = new Map<string, ImageEntry[]>();
-    const list = (csv: string) => {
+    const list = (csv: keyof typeof csvFile) => {
       if (!cache.has(csv)) {
-        const r = affectnetEntries(o.root, csv, classes);
-        ctx.log(`AffectNet ${csv}: ${r.entries.length} images, ${r.dropped} dropped (codes 8–10${o.classes === 'C7' ? ' and contempt' : ''})`);
+        const r = affectnetEntries(o.root, csvFile[csv], classes);
+        ctx.log(`AffectNet ${relative(o.root, csvFile[csv])}: ${r.entries.length} images, ${r.dropped} dropped (codes 8–10${o.classes === 'C7' ? ' and contempt' : ''})`);
         cache.set(csv, r.entries);
       }
       return cache.get(csv)!;
