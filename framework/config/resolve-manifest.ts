@@ -6,7 +6,8 @@ import { InputError } from '../errors.js';
 import type { PluginKind } from '../plugin/contract.js';
 import { didYouMean } from '../plugin/did-you-mean.js';
 import type { PluginRegistry } from '../plugin/registry.js';
-import { createAjv, pluginValidator, type ErrorObject, type ValidateFunction } from '../schema/ajv.js';
+import { resolvePluginOptions } from '../plugin/options.js';
+import { createAjv, type ErrorObject, type ValidateFunction } from '../schema/ajv.js';
 import { formatAjvError, mostSpecific } from '../schema/format-error.js';
 import { isPlainObject, setPath } from './json-path.js';
 import type { LoadedManifest } from './load-manifest.js';
@@ -26,6 +27,8 @@ export function loadEnvelopeSchema(): Record<string, unknown> {
  * plugin's own cached validator, which writes the defaults back.
  */
 function compileEnvelope(registry: PluginRegistry): ValidateFunction {
+  const envelope = loadEnvelopeSchema() as { properties: { imageSize: { default: number } } };
+  const imageSizeDefault = envelope.properties.imageSize.default;
   const ajv = createAjv({
     keyword: 'pluginRef',
     schemaType: 'string',
@@ -49,26 +52,21 @@ function compileEnvelope(registry: PluginRegistry): ValidateFunction {
         return fail([{ keyword: 'required', instancePath: base, params: { missingProperty: 'type' }, message: `needs "type", the name of a ${kind} plugin` }]);
       }
       if (!registry.has(kind as PluginKind, data.type)) {
-        const names = registry.names(kind as PluginKind);
-        return fail([{ keyword: 'pluginRef', instancePath: `${base}/type`, params: {}, message: `unknown ${kind} "${data.type}".${didYouMean(data.type, names)} Known ${kind} plugins: ${names.join(', ')}` }]);
+        // The message ends in a full stop; fail() adds its own.
+        return fail([{ keyword: 'pluginRef', instancePath: `${base}/type`, params: {}, message: registry.unknown(kind as PluginKind, data.type).replace(/\.$/, '') }]);
       }
       if (data.options !== undefined && !isPlainObject(data.options)) {
         return fail([{ keyword: 'type', instancePath: `${base}/options`, params: { type: 'object' }, data: data.options }]);
       }
-      data.options ??= {};
-      const def = registry.get(kind as PluginKind, data.type);
-      const v = pluginValidator(def);
-      if (!v(data.options)) {
-        return fail((v.errors ?? []).map((e) => ({ ...e, instancePath: `${base}/options${e.instancePath}` })));
-      }
-      if (def.resolveOptions) {
-        const imageSize = (cxt?.rootData as { imageSize?: number } | undefined)?.imageSize ?? 64;
-        data.options = def.resolveOptions(data.options, { imageSize });
-      }
+      // The manifest's imageSize, or the envelope's default when the manifest leaves it out.
+      const imageSize = (cxt?.rootData as { imageSize?: number } | undefined)?.imageSize ?? imageSizeDefault;
+      const r = resolvePluginOptions(registry.get(kind as PluginKind, data.type), (data.options ??= {}) as Record<string, unknown>, imageSize);
+      if (!r.ok) return fail(r.errors.map((e) => ({ ...e, instancePath: `${base}/options${e.instancePath}` })));
+      data.options = r.options;
       return true;
     },
   });
-  return ajv.compile(loadEnvelopeSchema());
+  return ajv.compile(envelope);
 }
 
 const compiled = new WeakMap<PluginRegistry, ValidateFunction>();

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
-import type { LoadedPlugin, PluginDefinition } from '../plugin/contract.js';
+import type { LoadedPlugin } from '../plugin/contract.js';
+import { importPlugin } from '../plugin/discovery.js';
 import { createBuildContext } from '../plugin/build-context.js';
 import { PluginRegistry } from '../plugin/registry.js';
 import { FerError, InputError } from '../errors.js';
@@ -19,11 +19,9 @@ let credit = 0;
 let wake: (() => void) | null = null;
 
 async function run(init: PrefetchInit): Promise<void> {
+  // The same files the training thread discovered (never a path from elsewhere), loaded and checked the same way.
   const loaded: LoadedPlugin[] = [];
-  for (const file of init.pluginFiles) {
-    const mod = (await import(pathToFileURL(file).href)) as { default: PluginDefinition };
-    loaded.push({ definition: mod.default, file });
-  }
+  for (const file of init.pluginFiles) loaded.push(await importPlugin(file));
   const registry = new PluginRegistry(loaded);
   const dataCtx = createBuildContext({ registry, seed: 0, imageSize: init.imageSize, cacheDir: init.cacheDir });
   const sources: SampleSource[] = [];

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../engine/rng.js';
 import { InputError } from '../errors.js';
-import { pluginValidator } from '../schema/ajv.js';
 import { formatAjvError, mostSpecific } from '../schema/format-error.js';
-import type { BuildContext, KindProducts, PluginKind, PluginRef } from './contract.js';
+import type { BuildContext, KindProducts, PluginDefinition, PluginKind, PluginRef } from './contract.js';
+import { resolvePluginOptions } from './options.js';
 import type { PluginRegistry } from './registry.js';
 
 export interface BuildContextOptions {
@@ -15,13 +15,11 @@ export interface BuildContextOptions {
   log?: (message: string) => void;
 }
 
-/** Validates a reference's options (defaults written into a copy) and returns them. */
-export function checkedOptions(registry: PluginRegistry, kind: PluginKind, ref: PluginRef, imageSize: number): Record<string, unknown> {
-  const def = registry.get(kind, ref.type);
-  const options = structuredClone(ref.options ?? {});
-  const v = pluginValidator(def);
-  if (!v(options)) throw new InputError(`${kind} "${ref.type}": options ${formatAjvError(mostSpecific(v.errors ?? []))}`);
-  return def.resolveOptions ? (def.resolveOptions(options, { imageSize }) as Record<string, unknown>) : options;
+/** A reference's options, validated (defaults written into a copy) and resolved, or an InputError. */
+function checkedOptions(def: PluginDefinition, kind: PluginKind, ref: PluginRef, imageSize: number): Record<string, unknown> {
+  const r = resolvePluginOptions(def, structuredClone(ref.options ?? {}), imageSize);
+  if (!r.ok) throw new InputError(`${kind} "${ref.type}": options ${formatAjvError(mostSpecific(r.errors))}`);
+  return r.options;
 }
 
 /** The context plugins build with; `build` is how a plugin gets a child plugin by reference. */
@@ -35,7 +33,7 @@ export function createBuildContext(o: BuildContextOptions): BuildContext {
     log: o.log ?? (() => {}),
     async build<K extends PluginKind>(kind: K, ref: PluginRef): Promise<KindProducts[K]> {
       const def = o.registry.get(kind, ref.type);
-      return (await def.create(checkedOptions(o.registry, kind, ref, o.imageSize), ctx)) as KindProducts[K];
+      return (await def.create(checkedOptions(def, kind, ref, o.imageSize), ctx)) as KindProducts[K];
     },
   };
   return ctx;

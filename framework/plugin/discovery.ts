@@ -23,6 +23,18 @@ function checkDefinition(def: unknown, file: string): PluginDefinition {
   return d as PluginDefinition;
 }
 
+/** Imports one plugin file and checks its definition: how every thread loads a plugin. */
+export async function importPlugin(file: string): Promise<LoadedPlugin> {
+  let mod: { default?: unknown };
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (e) {
+    const hint = file.endsWith('.ts') ? ' (TypeScript plugins load when fer-run runs under tsx; compile it to .js otherwise)' : '';
+    throw new InputError(`${relative(process.cwd(), file) || file}: cannot load the plugin${hint}: ${(e as Error).message}`);
+  }
+  return { definition: checkDefinition(mod.default, file), file };
+}
+
 /**
  * Finds `plugin.{js,ts}` files under the project's plugins/ and the given user directories, and
  * imports them. Only these directories are ever searched: a manifest cannot name a file to load.
@@ -35,16 +47,7 @@ export async function discoverPlugins(userDirs: readonly string[] = []): Promise
       throw new InputError(`plugin directory ${dir} does not exist. Check the --plugins argument or the manifest's "plugins" list (paths there are relative to the manifest).`);
     }
     const files = (await fg('**/plugin.{js,ts}', { cwd: dir, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts'] })).sort();
-    for (const file of files) {
-      let mod: { default?: unknown };
-      try {
-        mod = await import(pathToFileURL(file).href);
-      } catch (e) {
-        const hint = file.endsWith('.ts') ? ' (TypeScript plugins load when fer-run runs under tsx; compile it to .js otherwise)' : '';
-        throw new InputError(`${relative(process.cwd(), file) || file}: cannot load the plugin${hint}: ${(e as Error).message}`);
-      }
-      loaded.push({ definition: checkDefinition(mod.default, file), file });
-    }
+    for (const file of files) loaded.push(await importPlugin(file));
   }
   return loaded;
 }

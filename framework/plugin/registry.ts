@@ -34,15 +34,16 @@ export class PluginRegistry {
     return this.byKind.get(kind)!.has(name);
   }
 
+  /** What is said of an unknown name: the "did you mean" and every known name of the kind. */
+  unknown(kind: PluginKind, name: string): string {
+    const names = this.names(kind);
+    return `unknown ${kind} "${name}".${didYouMean(name, names)} Known ${kind} plugins: ${names.join(', ') || '(none)'}.`;
+  }
+
   /** The definition of `kind/name`; an unknown name is an InputError with a "did you mean". */
   get(kind: PluginKind, name: string, where = ''): PluginDefinition {
     const p = this.byKind.get(kind)!.get(name);
-    if (!p) {
-      const names = this.names(kind);
-      throw new InputError(
-        `${where}unknown ${kind} "${name}".${didYouMean(name, names)} Known ${kind} plugins: ${names.join(', ') || '(none)'}.`,
-      );
-    }
+    if (!p) throw new InputError(`${where}${this.unknown(kind, name)}`);
     return p.definition;
   }
 
