@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { loadManifest } from '../../framework/config/load-manifest.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -14,6 +16,18 @@ describe('the committed manifests', () => {
       assert.equal(r.code, 0, r.stderr);
     });
   }
+
+  it('the four variants are defined once, in experiments/variants.json, which every committed manifest extends', () => {
+    const base = JSON.parse(readFileSync('experiments/variants.json', 'utf8'));
+    assert.deepEqual(base.rows.map((r: { name: string }) => r.name), ['M_Res', 'M_ResAtt', 'M_ResAdv', 'M_ResAttAdv']);
+    for (const name of all) {
+      const file = `experiments/${name}.json`;
+      const own = JSON.parse(readFileSync(file, 'utf8'));
+      assert.equal(resolve(dirname(file), own.extends), resolve('experiments/variants.json'), `${file} extends the shared base`);
+      assert.equal(own.rows, undefined, `${file} defines no rows of its own`);
+      assert.deepEqual(loadManifest(file).raw.rows, base.rows);
+    }
+  });
 
   it('a real-data manifest without its data fails at once, naming each missing dataset and where to put it', async () => {
     const prev = process.env.FER_DATA;

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadManifest } from '../../framework/config/load-manifest.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** experiments/synthetic/table3.json shrunk to seconds: 1 seed, 1 epoch, tiny data and network. */
 function tinyTable3(): Record<string, any> {
-  const m = JSON.parse(readFileSync('experiments/synthetic/table3.json', 'utf8'));
+  // The manifest with its base (the four rows) merged in, as fer-run reads it.
+  const m = loadManifest('experiments/synthetic/table3.json').raw as Record<string, any>;
   const shrink = (ref: { options: Record<string, unknown> }) => Object.assign(ref.options, { train: 96, test: 40 });
   delete m.$schema;
   m.name = 'tiny-table3';

@@ -32,6 +32,9 @@ describe('the combined manifest schema (for editors)', () => {
     const validate = ajv.getSchema(schema.$id)!;
     const m = JSON.parse(readFileSync('experiments/synthetic/table3.json', 'utf8'));
     assert.ok(validate(m), JSON.stringify(validate.errors));
+    assert.ok(m.extends && !m.rows, 'the committed manifest extends the shared rows');
+    const { extends: _base, ...alone } = m;
+    assert.equal(validate(alone), false, 'without extends, the rows are required');
     m.model.backbone.options.depth = 3;
     assert.equal(validate(m), false);
   });
