@@ -29,6 +29,16 @@ describe('the committed manifests', () => {
     }
   });
 
+  it('a real-data manifest whose backbone starts from random weights says so, and where ImageNet weights come from', () => {
+    for (const name of ['table1', 'table2', 'table3']) {
+      const m = loadManifest(`experiments/${name}.json`).raw as { description: string; model: { backbone: { options: { pretrained: unknown } } } };
+      if (m.model.backbone.options.pretrained !== null) continue;
+      assert.match(m.description, /trains from scratch \("pretrained": null\), where the paper starts from ImageNet weights/, name);
+      assert.match(m.description, /--set model\.backbone\.options\.pretrained=/, name);
+    }
+    assert.match(readFileSync('README.md', 'utf8'), /tensorflowjs_converter --input_format keras resnet50\.h5/);
+  });
+
   it('a real-data manifest without its data fails at once, naming each missing dataset and where to put it', async () => {
     const prev = process.env.FER_DATA;
     process.env.FER_DATA = join(tmp.dir, 'no-data');
