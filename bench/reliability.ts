@@ -4,7 +4,11 @@
  * the calling thread recomputed (env.json's simdWorkerFaults), and tables that differ between
  * runs (the same manifest, seed and backend must give identical numbers). Not part of npm test.
  *
- *   npx tsx bench/reliability.ts [--runs 5] [--backend wasm] [--manifest experiments/synthetic/table3.json]
+ *   npx tsx bench/reliability.ts [--runs 5] [--backend wasm|auto|…] [--manifest experiments/synthetic/table3.json] [--dist]
+ *
+ * --dist runs the compiled CLI (dist/, what `npx fer-run` runs; `npm run build` first) instead of
+ * the TypeScript sources under tsx. With FER_RUN_NO_NATIVE=1 and --backend auto it is a machine
+ * without oneDNN, as a new user has it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,11 +23,12 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     manifest: { type: 'string', default: 'experiments/synthetic/table3.json' },
     keep: { type: 'boolean', default: false },
+    dist: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
 const work = mkdtempSync(join(tmpdir(), 'fer-run-reliability-'));
-const cli = join(PROJECT_ROOT, 'framework/cli/main.ts');
+const cli = values.dist ? [join(PROJECT_ROOT, 'dist/framework/cli/main.js')] : ['--import', 'tsx', join(PROJECT_ROOT, 'framework/cli/main.ts')];
 
 /** Every env.json below dir with the SIMD worker faults it recorded. */
 function faultsUnder(dir: string): { cell: string; kernel: string; thread: number; message: string }[] {
@@ -45,7 +50,7 @@ for (let i = 1; i <= runs; i++) {
   const runsDir = join(work, 'runs');
   const reportsDir = join(work, `reports-${i}`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, values.manifest!, '--backend', values.backend!, '--force', '--runs', runsDir, '--reports', reportsDir], {
+  const r = spawnSync(process.execPath, [...cli, values.manifest!, '--backend', values.backend!, '--force', '--runs', runsDir, '--reports', reportsDir], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
   });
