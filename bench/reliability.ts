@@ -7,8 +7,9 @@
  *   npx tsx bench/reliability.ts [--runs 5] [--backend wasm|auto|…] [--manifest experiments/synthetic/table3.json] [--dist]
  *
  * --dist runs the compiled CLI (dist/, what `npx fer-run` runs; `npm run build` first) instead of
- * the TypeScript sources under tsx. With FER_RUN_NO_NATIVE=1 and --backend auto it is a machine
- * without oneDNN, as a new user has it.
+ * the TypeScript sources under tsx. --fresh-cache gives every run an empty decoded-image cache,
+ * so it draws its faces again, as a first run on a new clone does. With FER_RUN_NO_NATIVE=1,
+ * --backend auto, --dist and --fresh-cache it is a new user's first run without oneDNN.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     manifest: { type: 'string', default: 'experiments/synthetic/table3.json' },
     keep: { type: 'boolean', default: false },
     dist: { type: 'boolean', default: false },
+    'fresh-cache': { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -50,7 +52,8 @@ for (let i = 1; i <= runs; i++) {
   const runsDir = join(work, 'runs');
   const reportsDir = join(work, `reports-${i}`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [...cli, values.manifest!, '--backend', values.backend!, '--force', '--runs', runsDir, '--reports', reportsDir], {
+  const cache = values['fresh-cache'] ? ['--cache', join(work, `cache-${i}`)] : [];
+  const r = spawnSync(process.execPath, [...cli, values.manifest!, '--backend', values.backend!, '--force', '--runs', runsDir, '--reports', reportsDir, ...cache], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
   });
