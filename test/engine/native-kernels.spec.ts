@@ -107,6 +107,30 @@ describe('native backend: oneDNN kernels against the stock tfjs cpu kernels', fu
     await compare((x, dyW) => [gap(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gap(a), dyW)))(x)], [input([3, 4, 5, 6]), input([3, 6])], 1e-5, 'globalAvgPoolGrad');
   });
 
+  // ResNet's stem pool (3×3 s2 same) and odd sizes, valid padding, batch 1, channel counts off the
+  // vector width; inputs after a ReLU (many equal zeros: the tie rule must match tfjs's) and not.
+  const POOLS: [number[], number, number, 'same' | 'valid', boolean][] = [
+    [[2, 12, 12, 16], 3, 2, 'same', true],
+    [[1, 9, 7, 5], 3, 2, 'same', false],
+    [[3, 8, 8, 3], 2, 2, 'valid', true],
+    [[2, 11, 13, 6], 3, 1, 'same', false],
+    [[1, 10, 10, 4], 3, 3, 'valid', true],
+  ];
+  for (const [shape, k, s, pad, afterRelu] of POOLS) {
+    it(`max pooling and its gradient: x[${shape}] ${k}×${k} s${s} ${pad}${afterRelu ? ', after a ReLU (ties)' : ''}`, async () => {
+      const info = tf.backend_util.computePool2DInfo(shape as [number, number, number, number], k, s, 1, pad);
+      const pool = (x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, k, s, pad);
+      for (const kernel of ['maxPool', 'maxPoolGrad'] as const) {
+        await compare(
+          (x, dyW) => [pool(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a), dyW)))(x)],
+          [input(shape, afterRelu ? (v) => Math.max(0, v) : undefined), input([shape[0], info.outHeight, info.outWidth, shape[3]])],
+          1e-6,
+          kernel,
+        );
+      }
+    });
+  }
+
   it('the occlusion gate low ⊙ (1 − σ(m)) and its gradients (eq. 1)', async () => {
     const gate = (l: tf.Tensor, m: tf.Tensor) => occlusionGate(l as tf.Tensor4D, m as tf.Tensor4D);
     await compare(

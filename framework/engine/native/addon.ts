@@ -35,6 +35,9 @@ export interface DnnlAddon {
   binary(op: 0 | 1 | 2 | 3, outShape: number[], aStrides: number[], bStrides: number[], a: Float32Array, b: Float32Array, out: Float32Array): void;
   globalAvgPool(n: number, hw: number, c: number, x: Float32Array, y: Float32Array): void;
   globalAvgPoolGrad(n: number, hw: number, c: number, dy: Float32Array, dx: Float32Array): void;
+  /** dims: n, h, w, c, kh, kw, oh, ow, strideH, strideW, padTop, padLeft (NHWC). */
+  maxPool(dims: number[], x: Float32Array, y: Float32Array): void;
+  maxPoolGrad(dims: number[], dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   /** out[p, k] = low[p, k]·(1 − σ(m[p])) over `pixels` rows of `c` channels. */
   occlusionGate(pixels: number, c: number, low: Float32Array, m: Float32Array, out: Float32Array): void;
   occlusionGateGrad(pixels: number, c: number, dy: Float32Array, low: Float32Array, m: Float32Array, dlow: Float32Array, dm: Float32Array): void;

@@ -76,7 +76,36 @@ function nativeConv(name: string, kind: 0 | 1 | 2, args: Args, xShape: number[],
   return out.info;
 }
 
+type PoolAttrs = { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'same' | 'valid' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+
+/** The 12 numbers the addon's max pooling takes (NHWC, no dilation), or null for the cpu kernel. */
+function poolDims(be: NativeBackend, xShape: number[], a: PoolAttrs, ...ts: Info[]): number[] | null {
+  if (xShape.length !== 4 || !floats(be, ...ts)) return null;
+  const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const p = info.padInfo;
+  if (p.top < 0 || p.left < 0) return null;
+  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, p.top, p.left];
+}
+
 const kernels: Record<string, NativeKernel> = {
+  MaxPool(args) {
+    const { x } = args.inputs;
+    const dims = poolDims(args.backend, x.shape, args.attrs as unknown as PoolAttrs, x);
+    if (!dims) return cpuKernel('MaxPool')(args);
+    const out = args.backend.output([dims[0], dims[6], dims[7], dims[3]]);
+    args.backend.addon.maxPool(dims, args.backend.values(x), out.values);
+    return out.info;
+  },
+
+  MaxPoolGrad(args) {
+    const { dy, input } = args.inputs;
+    const dims = poolDims(args.backend, input.shape, args.attrs as unknown as PoolAttrs, dy, input);
+    if (!dims || !tf.util.arraysEqual(dy.shape, [dims[0], dims[6], dims[7], dims[3]])) return cpuKernel('MaxPoolGrad')(args);
+    const out = args.backend.output(input.shape);
+    args.backend.addon.maxPoolGrad(dims, args.backend.values(dy), args.backend.values(input), out.values);
+    return out.info;
+  },
+
   Conv2D(args) {
     const { x, filter } = args.inputs;
     return nativeConv('Conv2D', 0, args, x.shape, filter.shape, x, filter, null);

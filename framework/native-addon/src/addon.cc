@@ -31,7 +31,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   } fns[] = {{"conv2d", Conv2d},         {"batchNormTrain", BatchNormTrain}, {"batchNormGrad", BatchNormGrad},
              {"batchNormInfer", BatchNormInfer}, {"batchNormWorkspaceSize", BatchNormWorkspaceSize}, {"relu", Relu},           {"reluGrad", ReluGrad}, {"addRelu", AddRelu},
              {"adam", Adam},                     {"matMul", MatMul},
-             {"binary", Binary},         {"globalAvgPool", GlobalAvgPool},  {"globalAvgPoolGrad", GlobalAvgPoolGrad},
+             {"binary", Binary},         {"globalAvgPool", GlobalAvgPool},  {"globalAvgPoolGrad", GlobalAvgPoolGrad}, {"maxPool", MaxPool}, {"maxPoolGrad", MaxPoolGrad},
              {"axpby", Axpby},           {"columnSums", ColumnSums},           {"occlusionGate", OcclusionGate},  {"occlusionGateGrad", OcclusionGateGrad},
              {"bceWithLogitsMean", BceWithLogitsMean}, {"bceWithLogitsMeanGrad", BceWithLogitsMeanGrad},
              {"dnnlVersion", Version}};

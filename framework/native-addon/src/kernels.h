@@ -36,6 +36,8 @@ napi_value Adam(napi_env env, napi_callback_info info);
 napi_value MatMul(napi_env env, napi_callback_info info);
 napi_value Binary(napi_env env, napi_callback_info info);
 napi_value GlobalAvgPool(napi_env env, napi_callback_info info);
+napi_value MaxPool(napi_env env, napi_callback_info info);
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info);
 napi_value GlobalAvgPoolGrad(napi_env env, napi_callback_info info);
 napi_value Axpby(napi_env env, napi_callback_info info);
 napi_value ColumnSums(napi_env env, napi_callback_info info);
