@@ -6,6 +6,8 @@
  *
  * Each backend is measured in a process of its own, started as the CLI would run it: the native
  * backend with V8's single-threaded GC (see framework/cli/relaunch.ts), the others without.
+ * Last, the paper-scale comparison (bench/versus-pytorch.ts): resnet-mini at 64 px and ResNet-18/50
+ * at 112 px against PyTorch on the same CPU, in alternating rounds, with peak RSS.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -28,6 +30,7 @@ import { createBuildContext } from '../framework/plugin/build-context.js';
 import { writeJsonAtomic } from '../framework/runs/atomic.js';
 import { buildModel } from '../framework/engine/build-model.js';
 import { SyntheticFaces } from '../plugins/datasets/synthetic-faces/generator.js';
+import { printVersus, versusPytorch } from './versus-pytorch.js';
 
 const quick = process.argv.includes('--quick');
 /** `--only <backend>`: measure one backend and print its rows as JSON (the parent process asks for this). */
@@ -213,6 +216,8 @@ let images = 0;
 for (const items of plan) images += assembleBatch({ source, items, occluder: objects, size: SIZE, maskH: 32, maskW: 32, rng: new Rng(2) }).count;
 const loaderImagesPerSecond = images / ((performance.now() - t) / 1000);
 
+const versus = await versusPytorch({ rounds: quick ? 2 : 4 });
+
 const fer = (backend: string, v: string) => training.find((r) => r.backend === backend && r.variant === v && r.kernels === 'fer-run')?.imagesPerSecond ?? null;
 const ferWasm = (v: string) => fer('wasm', v)!;
 /** The fastest backend here: the training rate the data loader has to keep up with. */
@@ -234,6 +239,7 @@ const results = {
       : {}),
   },
   data: { facesPerSecond, occlusionsPerSecond, loaderImagesPerSecond, loaderVsTraining: loaderImagesPerSecond / fer(fastest, 'M_Res')!, loaderComparedWith: `${fastest} M_Res training` },
+  versusPytorch: versus,
 };
 writeJsonAtomic(join('reports', 'bench', 'results.json'), results);
 
@@ -265,4 +271,5 @@ console.log(`Inference images/s: ${inference.map((r) => `${r.backend} ${r.varian
 console.log(`Synthetic faces: ${f(facesPerSecond)}/s (10,000 in ${(10000 / facesPerSecond).toFixed(1)} s)`);
 console.log(`Occlusions/s: ${Object.entries(occlusionsPerSecond).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
 console.log(`Batch loader: ${f(loaderImagesPerSecond)} images/s = ${results.data.loaderVsTraining.toFixed(1)}× ${results.data.loaderComparedWith}`);
+printVersus(versus);
 console.log('wrote reports/bench/results.json');

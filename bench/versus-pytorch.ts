@@ -1,0 +1,165 @@
+/**
+ * fer-run against PyTorch on the same CPU, side by side: for each architecture (resnet-mini at
+ * 64 px, the paper's ResNet-18 and ResNet-50 at 112 px; batch 32, Adam, weight decay 1e-4),
+ * one long-lived process per contender (fer-run on native and on wasm, PyTorch in NCHW and in
+ * channels_last, each on 2 threads), warmed up one after the other, then measured in
+ * alternating rounds while the others wait: this VM's speed drifts by up to 30% within minutes,
+ * so only figures from the same minutes compare. Rates are medians over the rounds; ratios are
+ * fer-run's M_Res against PyTorch's faster layout. PyTorch is Debian's python3-torch under
+ * /usr/bin/python3; without it the fer-run rows are still measured and the ratios are absent.
+ *
+ *   npx tsx bench/versus-pytorch.ts [--rounds 4] [--only resnet18]
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { NATIVE_GC_FLAG } from '../framework/engine/native/addon.js';
+import { PROJECT_ROOT } from '../framework/paths.js';
+
+const PYTHON = '/usr/bin/python3';
+
+export interface VersusRow {
+  arch: string;
+  size: number;
+  contender: string;
+  /** Median images/s per variant (PyTorch: M_Res only). */
+  imagesPerSecond: Record<string, number>;
+  rounds: Record<string, number[]>;
+  peakRssMiB: number | null;
+  tensors?: [number, number];
+  note?: string;
+}
+
+export interface VersusResult {
+  pytorch: string | null;
+  rows: VersusRow[];
+  /** fer-run M_Res ÷ PyTorch's faster layout, per architecture and backend; and the M_ResAttAdv / M_Res step cost. */
+  ratios: { arch: string; backend: string; vsPytorch: number | null; attAdvStepCost: number }[];
+}
+
+const CONFIGS = [
+  { arch: 'resnet-mini', size: 64, backends: ['native', 'wasm'], steps: 6, pySteps: 6 },
+  { arch: 'resnet18', size: 112, backends: ['native', 'wasm'], steps: 2, pySteps: 4 },
+  { arch: 'resnet50', size: 112, backends: ['native'], steps: 1, pySteps: 2 },
+];
+
+/** A child answering one JSON line per command line. */
+class Contender {
+  private readonly lines: Interface;
+  private readonly queue: string[] = [];
+  private waiting: ((l: string | null) => void) | null = null;
+  private stderr = '';
+
+  constructor(
+    readonly name: string,
+    private readonly child: ChildProcessWithoutNullStreams,
+  ) {
+    this.lines = createInterface({ input: child.stdout });
+    this.lines.on('line', (l) => (this.waiting ? (this.waiting(l), (this.waiting = null)) : this.queue.push(l)));
+    child.stderr.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-2000)));
+    child.on('exit', () => this.waiting?.(null));
+  }
+
+  private async next(): Promise<Record<string, any>> {
+    const l = this.queue.shift() ?? (await new Promise<string | null>((r) => (this.waiting = r)));
+    if (l === null) throw new Error(`${this.name} exited: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return JSON.parse(l);
+  }
+
+  ready = () => this.next();
+
+  async ask(cmd: 'warmup' | 'round' | 'end'): Promise<Record<string, any>> {
+    this.child.stdin.write(`${cmd}\n`);
+    return this.next();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export function pytorchVersion(): string | null {
+  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+export async function versusPytorch(o: { rounds: number; only?: string; log?: (l: string) => void }): Promise<VersusResult> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const torch = pytorchVersion();
+  if (!torch) log(`PyTorch: not available (${PYTHON} cannot import torch and torchvision; Debian: apt-get install python3-torch python3-torchvision); fer-run rows only`);
+  const rows: VersusRow[] = [];
+  const ratios: VersusResult['ratios'] = [];
+  for (const c of CONFIGS.filter((x) => !o.only || x.arch === o.only)) {
+    const contenders: Contender[] = [];
+    const env = { ...process.env, OMP_NUM_THREADS: '2' };
+    for (const backend of c.backends) {
+      const flags = backend === 'native' ? [NATIVE_GC_FLAG] : [];
+      const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(PROJECT_ROOT, 'bench/train-rounds.ts'), c.arch, String(c.size), backend, String(c.steps)], { cwd: PROJECT_ROOT, env });
+      contenders.push(new Contender(`fer-run ${backend}`, child));
+    }
+    if (torch) {
+      for (const layout of ['nchw', 'channels_last']) {
+        const args = [join(PROJECT_ROOT, 'bench/pytorch_reference.py'), '--serve', '--arch', c.arch, '--size', String(c.size), '--layout', layout, '--steps', String(c.pySteps), '--warmup', '2'];
+        contenders.push(new Contender(`pytorch ${layout}`, spawn(PYTHON, args, { env })));
+      }
+    }
+    const live: Contender[] = [];
+    for (const k of contenders) {
+      try {
+        await k.ready();
+        await k.ask('warmup'); // one at a time: the others wait on their stdin
+        live.push(k);
+      } catch (e) {
+        rows.push({ arch: c.arch, size: c.size, contender: k.name, imagesPerSecond: {}, rounds: {}, peakRssMiB: null, note: (e as Error).message });
+      }
+    }
+    const rounds = new Map<Contender, Record<string, number[]>>(live.map((k) => [k, {}]));
+    for (let r = 0; r < o.rounds; r++) {
+      for (const k of live) {
+        const got = (await k.ask('round')).imagesPerSecond as number | Record<string, number>;
+        const perVariant = typeof got === 'number' ? { M_Res: got } : got;
+        for (const [v, x] of Object.entries(perVariant)) (rounds.get(k)![v] ??= []).push(x);
+      }
+      log(`${c.arch}@${c.size} round ${r + 1}/${o.rounds}: ${live.map((k) => `${k.name} ${Object.entries(rounds.get(k)!).map(([v, xs]) => `${v} ${xs[r].toFixed(1)}`).join(' / ')}`).join('; ')}`);
+    }
+    for (const k of live) {
+      const end = await k.ask('end');
+      const rs = rounds.get(k)!;
+      rows.push({
+        arch: c.arch,
+        size: c.size,
+        contender: k.name,
+        imagesPerSecond: Object.fromEntries(Object.entries(rs).map(([v, xs]) => [v, median(xs)])),
+        rounds: rs,
+        peakRssMiB: end.peakRssMiB,
+        ...(end.tensors ? { tensors: end.tensors } : {}),
+      });
+    }
+    const of = (name: string) => rows.find((x) => x.arch === c.arch && x.contender === name)?.imagesPerSecond;
+    const best = Math.max(of('pytorch nchw')?.M_Res ?? 0, of('pytorch channels_last')?.M_Res ?? 0) || null;
+    for (const backend of c.backends) {
+      const f = of(`fer-run ${backend}`);
+      if (f?.M_Res) ratios.push({ arch: `${c.arch}@${c.size}`, backend, vsPytorch: best ? f.M_Res / best : null, attAdvStepCost: f.M_Res / f.M_ResAttAdv });
+    }
+  }
+  return { pytorch: torch, rows, ratios };
+}
+
+export function printVersus(v: VersusResult): void {
+  const f = (x: number | undefined) => (x == null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  console.log(`\nfer-run vs PyTorch ${v.pytorch ?? '(not available)'}: training images/s, batch 32, 2 threads, medians of alternating rounds`);
+  console.log('model            contender              M_Res  M_ResAttAdv  peak RSS MiB');
+  for (const r of v.rows) {
+    console.log(`${`${r.arch}@${r.size}`.padEnd(16)} ${r.contender.padEnd(21)} ${f(r.imagesPerSecond.M_Res).padStart(6)}  ${f(r.imagesPerSecond.M_ResAttAdv).padStart(11)}  ${String(r.peakRssMiB ?? '—').padStart(12)}${r.note ? `  ${r.note}` : ''}`);
+  }
+  for (const q of v.ratios) {
+    console.log(`${q.arch} ${q.backend}: ${q.vsPytorch == null ? 'no PyTorch ratio' : `${q.vsPytorch.toFixed(2)}× PyTorch's faster layout`}; M_ResAttAdv step ${q.attAdvStepCost.toFixed(2)}× M_Res`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '4' }, only: { type: 'string' } } });
+  printVersus(await versusPytorch({ rounds: Number(values.rounds), only: values.only }));
+}
