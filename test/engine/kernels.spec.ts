@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from '../../framework/engine/kernels/batch-norm.js';
 import { conv2d } from '../../framework/engine/kernels/conv2d.js';
+import { simdKernels } from '../../framework/engine/kernels/simd/pool.js';
 import { Rng } from '../../framework/engine/rng.js';
 import { onCpu, useWasm } from '../helpers/backend.js';
 import { CONV_CASES, maxRelErr, randnValues } from '../helpers/compare.js';
@@ -31,6 +32,36 @@ describe('fer-run gradient kernels against tfjs reference kernels', () => {
       assert.ok(maxRelErr(mine[0], ref[0]) < 1e-4, `dx error ${maxRelErr(mine[0], ref[0])}`);
       assert.ok(maxRelErr(mine[1], ref[1]) < 1e-4, `dW error ${maxRelErr(mine[1], ref[1])}`);
       tf.dispose([xv, fv]);
+    });
+  }
+
+  // ResNet's stem pool, odd sizes, valid padding, batch 1, channel tails off the 4-wide vectors;
+  // after a ReLU the windows tie at zero, and the first maximum in scan order must take the gradient.
+  const POOLS: [number[], number, number, 'same' | 'valid', boolean][] = [
+    [[2, 12, 12, 16], 3, 2, 'same', true],
+    [[1, 9, 7, 5], 3, 2, 'same', false],
+    [[3, 8, 8, 3], 2, 2, 'valid', true],
+    [[5, 11, 13, 6], 3, 1, 'same', true],
+    [[1, 10, 10, 7], 3, 3, 'valid', false],
+  ];
+  for (const [shape, k, s, pad, afterRelu] of POOLS) {
+    it(`max-pool gradient on wasm (fer-run's SIMD kernel) matches the stock cpu kernel: x[${shape}] ${k}×${k} s${s} ${pad}${afterRelu ? ', ties after a ReLU' : ''}`, async () => {
+      const xv = randnValues(shape, r).map((v) => (afterRelu ? Math.max(0, v) : v));
+      const info = tf.backend_util.computePool2DInfo(shape as [number, number, number, number], k, s, 1, pad);
+      const wv = randnValues([shape[0], info.outHeight, info.outWidth, shape[3]], r);
+      const grad = () => tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, k, s, pad), tf.tensor(wv, [shape[0], info.outHeight, info.outWidth, shape[3]]))))(tf.tensor(xv, shape)).dataSync()));
+      const ref = await onCpu(grad);
+      const k0 = simdKernels()!;
+      const run = k0.run.bind(k0);
+      let calls = 0;
+      k0.run = (name, args) => (name === 'maxpool_grad' && calls++, run(name, args));
+      try {
+        const mine = grad();
+        assert.ok(calls > 0, 'the SIMD kernel ran');
+        assert.ok(maxRelErr(mine, ref) < 1e-6, `dx error ${maxRelErr(mine, ref)}`);
+      } finally {
+        k0.run = run;
+      }
     });
   }
 

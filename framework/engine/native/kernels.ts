@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { maxPoolDims, type MaxPoolAttrs } from '../kernels/pooling.js';
 import type { NativeBackend } from './native-backend.js';
 
 /**
@@ -76,21 +77,13 @@ function nativeConv(name: string, kind: 0 | 1 | 2, args: Args, xShape: number[],
   return out.info;
 }
 
-type PoolAttrs = { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'same' | 'valid' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
-
-/** The 12 numbers the addon's max pooling takes (NHWC, no dilation), or null for the cpu kernel. */
-function poolDims(be: NativeBackend, xShape: number[], a: PoolAttrs, ...ts: Info[]): number[] | null {
-  if (xShape.length !== 4 || !floats(be, ...ts)) return null;
-  const info = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-  const p = info.padInfo;
-  if (p.top < 0 || p.left < 0) return null;
-  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth, info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, p.top, p.left];
-}
+/** The addon's max-pooling dims for float inputs, or null for the cpu kernel. */
+const poolDims = (be: NativeBackend, xShape: number[], a: MaxPoolAttrs, ...ts: Info[]) => (floats(be, ...ts) ? maxPoolDims(xShape, a) : null);
 
 const kernels: Record<string, NativeKernel> = {
   MaxPool(args) {
     const { x } = args.inputs;
-    const dims = poolDims(args.backend, x.shape, args.attrs as unknown as PoolAttrs, x);
+    const dims = poolDims(args.backend, x.shape, args.attrs as unknown as MaxPoolAttrs, x);
     if (!dims) return cpuKernel('MaxPool')(args);
     const out = args.backend.output([dims[0], dims[6], dims[7], dims[3]]);
     args.backend.addon.maxPool(dims, args.backend.values(x), out.values);
@@ -99,7 +92,7 @@ const kernels: Record<string, NativeKernel> = {
 
   MaxPoolGrad(args) {
     const { dy, input } = args.inputs;
-    const dims = poolDims(args.backend, input.shape, args.attrs as unknown as PoolAttrs, dy, input);
+    const dims = poolDims(args.backend, input.shape, args.attrs as unknown as MaxPoolAttrs, dy, input);
     if (!dims || !tf.util.arraysEqual(dy.shape, [dims[0], dims[6], dims[7], dims[3]])) return cpuKernel('MaxPoolGrad')(args);
     const out = args.backend.output(input.shape);
     args.backend.addon.maxPoolGrad(dims, args.backend.values(dy), args.backend.values(input), out.values);

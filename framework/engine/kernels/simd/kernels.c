@@ -309,3 +309,68 @@ void bn_grad_apply(const float* dy, const float* y, const float* x, const float*
     }
   }
 }
+
+/*
+ * The gradient of max pooling, NHWC: dy routed to each window's maximum, the first strictly
+ * greater value in window scan order (rows, then columns), in-bounds positions only (tfjs's
+ * semantics). dims = n, h, w, c, kh, kw, oh, ow, stride_h, stride_w, pad_top, pad_left. The
+ * images split among the threads (windows overlap within an image, so a thread scatters into its
+ * own images only); within an image the sums run in output raster order, as tfjs's do.
+ */
+__attribute__((export_name("maxpool_grad")))
+void maxpool_grad(const float* x, const float* dy, float* dx, const int* d, int thread, int threads) {
+  const int n = d[0], h = d[1], w = d[2], c = d[3], kh = d[4], kw = d[5], oh = d[6], ow = d[7], sh = d[8], sw = d[9], top = d[10], left = d[11];
+  const int n0 = (int)((long long)n * thread / threads), n1 = (int)((long long)n * (thread + 1) / threads);
+  for (int i = n0; i < n1; i++) {
+    const float* xi = x + (long)i * h * w * c;
+    float* dxi = dx + (long)i * h * w * c;
+    for (long j = 0; j < (long)h * w * c; j++) dxi[j] = 0.f;
+    for (int oy = 0; oy < oh; oy++)
+      for (int ox = 0; ox < ow; ox++) {
+        const float* g = dy + (((long)i * oh + oy) * ow + ox) * c;
+        const int y0 = oy * sh - top, x0 = ox * sw - left;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t at = wasm_i32x4_splat(-1);
+          for (int wy = 0; wy < kh; wy++) {
+            const int iy = y0 + wy;
+            if (iy < 0 || iy >= h) continue;
+            for (int wx = 0; wx < kw; wx++) {
+              const int ix = x0 + wx;
+              if (ix < 0 || ix >= w) continue;
+              const int base = (iy * w + ix) * c + k;
+              const v128_t xv = wasm_v128_load(xi + base);
+              const v128_t gt = wasm_f32x4_gt(xv, best);
+              best = wasm_v128_bitselect(xv, best, gt);
+              at = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(base), wasm_i32x4_make(0, 1, 2, 3)), at, gt);
+            }
+          }
+          const int a0 = wasm_i32x4_extract_lane(at, 0), a1 = wasm_i32x4_extract_lane(at, 1), a2 = wasm_i32x4_extract_lane(at, 2), a3 = wasm_i32x4_extract_lane(at, 3);
+          if (a0 >= 0) dxi[a0] += g[k];
+          if (a1 >= 0) dxi[a1] += g[k + 1];
+          if (a2 >= 0) dxi[a2] += g[k + 2];
+          if (a3 >= 0) dxi[a3] += g[k + 3];
+        }
+        for (; k < c; k++) {
+          float best = -__builtin_inff();
+          int at = -1;
+          for (int wy = 0; wy < kh; wy++) {
+            const int iy = y0 + wy;
+            if (iy < 0 || iy >= h) continue;
+            for (int wx = 0; wx < kw; wx++) {
+              const int ix = x0 + wx;
+              if (ix < 0 || ix >= w) continue;
+              const int o = (iy * w + ix) * c + k;
+              const float v = xi[o];
+              if (v > best) {
+                best = v;
+                at = o;
+              }
+            }
+          }
+          if (at >= 0) dxi[at] += g[k];
+        }
+      }
+  }
+}
