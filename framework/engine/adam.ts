@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { simdAdam } from './kernels/simd/adam.js';
 import { activeNative } from './native/active.js';
 import { updateInPlace } from './native/in-place.js';
 
@@ -15,9 +16,9 @@ export interface AdamConfig {
  * Adam with weight decay, written out so that its state is named (checkpoints) and its learning
  * rate is set per step (the cosine schedule). Updates exactly the variables whose gradients it
  * is given: the engine passes one role group at a time. On the native backend each variable is
- * one fused in-place kernel; elsewhere the group is updated as one flat vector (concatenated, 12
- * ops, sliced back), since op dispatch dominates on small tensors: 38 variables one by one took
- * 12 ms a step on wasm, flat 4 ms. (wasm's stock Slice made that 48 ms; see kernels/wasm-overrides.ts.)
+ * one fused in-place kernel, on wasm one fused SIMD kernel (kernels/simd/adam.ts); elsewhere (cpu)
+ * the group is updated as one flat vector (concatenated, 12 ops, sliced back), since op dispatch
+ * dominates on small tensors.
  */
 export class Adam {
   private readonly m = new Map<string, tf.Variable>();
@@ -44,15 +45,15 @@ export class Adam {
       }
       entries.push({ w, g, m: this.m.get(name)!, v: this.v.get(name)! });
     }
+    const hyper = [lr, beta1, beta2, epsilon, weightDecay, decoupled ? 1 : 0, bc1, bc2];
     if (native) {
-      const hyper = [lr, beta1, beta2, epsilon, weightDecay, decoupled ? 1 : 0, bc1, bc2];
       for (const { w, g, m, v } of entries) {
         const gv = native.values(g);
         updateInPlace(native, [w, m, v], ([wi, mi, vi], [wo, mo, vo]) => native.addon.adam(wi, gv, mi, vi, wo, mo, vo, hyper));
       }
       return;
     }
-    if (entries.length === 0) return;
+    if (entries.length === 0 || simdAdam(entries, { lr, beta1, beta2, epsilon, weightDecay, decoupled, bc1, bc2 })) return;
     tf.tidy(() => {
       const flat = (ts: tf.Tensor[]) => tf.concat(ts.map((t) => tf.reshape(t, [-1])));
       const w = flat(entries.map((e) => e.w));

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Adam, cosineRestartsLr } from '../../framework/engine/adam.js';
 import { loadPretrained } from '../../framework/engine/pretrained.js';
-import { useWasm } from '../helpers/backend.js';
+import { simdKernels } from '../../framework/engine/kernels/simd/pool.js';
+import { Rng } from '../../framework/engine/rng.js';
+import { onCpu, useWasm } from '../helpers/backend.js';
+import { maxRelErr, randnValues } from '../helpers/compare.js';
 import { changed, snapshot, tinyModel } from '../helpers/model.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -28,6 +31,46 @@ describe('optimiser, schedule and pretrained weights', () => {
       close(w.dataSync()[0], expected, 1e-6);
       opt.dispose();
       w.dispose();
+    }
+  });
+
+  it("Adam on wasm is one SIMD kernel per variable and equals the tfjs-op form (cpu) over three steps; a clone taken before keeps its values", async () => {
+    const r = new Rng(3);
+    const shapes = [[5], [3, 3, 3, 8], [1], [7, 6]];
+    const init = shapes.map((s) => randnValues(s, r));
+    const gradsAt = [0, 1, 2].map(() => shapes.map((s) => randnValues(s, r)));
+    for (const decoupled of [false, true]) {
+      const run = () => {
+        const vars = new Map(shapes.map((s, i) => [`v${i}`, tf.variable(tf.tensor(init[i], s))]));
+        const clone = tf.clone(vars.get('v1')!);
+        const opt = new Adam({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, decoupled });
+        for (const [step, gs] of gradsAt.entries()) {
+          const grads = Object.fromEntries(gs.map((g, i) => [`v${i}`, tf.tensor(g, shapes[i])]));
+          opt.apply('g', vars, grads, 1e-2 * (step + 1));
+          tf.dispose(Object.values(grads));
+        }
+        const out = [...vars.values()].map((v) => Array.from(v.dataSync()));
+        const moments = [...opt.state().tensors.values()].map((t) => Array.from(t.dataSync()));
+        const cloneKept = Array.from(clone.dataSync()).every((x, i) => x === init[1][i]);
+        opt.dispose();
+        tf.dispose([...vars.values(), clone]);
+        return { out, moments, cloneKept };
+      };
+      const ref = await onCpu(run);
+      const k = simdKernels()!;
+      const orig = k.run.bind(k);
+      let calls = 0;
+      k.run = (name, args) => (name === 'adam' && calls++, orig(name, args));
+      let mine: ReturnType<typeof run>;
+      try {
+        mine = run();
+      } finally {
+        k.run = orig;
+      }
+      assert.equal(calls, 3 * shapes.length, 'one kernel call per variable and step');
+      mine.out.forEach((o, i) => assert.ok(maxRelErr(o, ref.out[i]) < 1e-6, `w${i}: ${maxRelErr(o, ref.out[i])}`));
+      mine.moments.forEach((o, i) => assert.ok(maxRelErr(o, ref.moments[i]) < 1e-6, `moment ${i}: ${maxRelErr(o, ref.moments[i])}`));
+      assert.ok(mine.cloneKept && ref.cloneKept, 'a clone of a variable is never written');
     }
   });
 

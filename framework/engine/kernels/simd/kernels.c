@@ -374,3 +374,41 @@ void maxpool_grad(const float* x, const float* dy, float* dx, const int* d, int 
       }
   }
 }
+
+/*
+ * One Adam step of a variable, elementwise, into fresh outputs (wo, mo, vo); the elements split
+ * among the threads. The same formula, in the same order, as adam.ts's tfjs-op form:
+ * g' = g + l2·w; m' = β1·m + (1 − β1)·g'; v' = β2·v + (1 − β2)·g'²;
+ * w' = (w − (m' / (√v' / √bc2 + ε))·(lr / bc1)) − dw·w, with l2 = wd (PyTorch's Adam) or dw = lr·wd
+ * (AdamW). hyper = lr / bc1, β1, 1 − β1, β2, 1 − β2, √bc2, ε, l2, dw: every constant computed in
+ * double by the caller, as the tfjs ops take them, so both forms round alike.
+ */
+__attribute__((export_name("adam")))
+void adam(const float* w, const float* g, const float* m, const float* v, float* wo, float* mo, float* vo, int n, const float* hyper, int thread, int threads) {
+  const float step = hyper[0], b1 = hyper[1], c1 = hyper[2], b2 = hyper[3], c2 = hyper[4], sqrt_bc2 = hyper[5], eps = hyper[6], l2 = hyper[7], dw = hyper[8];
+  const int i0 = (int)((long long)n * thread / threads), i1 = (int)((long long)n * (thread + 1) / threads);
+  int i = i0;
+  const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), vc1 = wasm_f32x4_splat(c1), vc2 = wasm_f32x4_splat(c2);
+  const v128_t vl2 = wasm_f32x4_splat(l2), vdw = wasm_f32x4_splat(dw), vstep = wasm_f32x4_splat(step), vsq = wasm_f32x4_splat(sqrt_bc2), veps = wasm_f32x4_splat(eps);
+  for (; i + 4 <= i1; i += 4) {
+    const v128_t wi = wasm_v128_load(w + i);
+    const v128_t gi = wasm_f32x4_add(wasm_v128_load(g + i), wasm_f32x4_mul(wi, vl2));
+    const v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vc1));
+    const v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vc2));
+    const v128_t denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vi), vsq), veps);
+    const v128_t next = wasm_f32x4_sub(wasm_f32x4_sub(wi, wasm_f32x4_mul(wasm_f32x4_div(mi, denom), vstep)), wasm_f32x4_mul(wi, vdw));
+    wasm_v128_store(wo + i, next);
+    wasm_v128_store(mo + i, mi);
+    wasm_v128_store(vo + i, vi);
+  }
+  for (; i < i1; i++) {
+    const float wi = w[i];
+    const float gi = g[i] + wi * l2;
+    const float mi = m[i] * b1 + gi * c1;
+    const float vi = v[i] * b2 + (gi * gi) * c2;
+    const float denom = __builtin_sqrtf(vi) / sqrt_bc2 + eps;
+    wo[i] = (wi - (mi / denom) * step) - wi * dw;
+    mo[i] = mi;
+    vo[i] = vi;
+  }
+}
