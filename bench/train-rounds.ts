@@ -5,7 +5,7 @@
  * primitive cache), "round" (each variant's images/s over a few steps), "end" (peak RSS and the
  * tensor counts, then exit). One JSON line answers each command.
  *
- *   node --import tsx bench/train-rounds.ts <backbone> <size> <backend> [steps per round]
+ *   node --import tsx bench/train-rounds.ts <backbone> <size> <backend> [steps per round] [variants, comma-separated]
  */
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
@@ -18,17 +18,17 @@ import { buildModel } from '../framework/engine/build-model.js';
 import { trainStep, type BatchTensors } from '../framework/engine/train-step.js';
 import { createBuildContext } from '../framework/plugin/build-context.js';
 
-const [backbone, sizeArg, backendArg, stepsArg] = process.argv.slice(2);
+const [backbone, sizeArg, backendArg, stepsArg, variantsArg] = process.argv.slice(2);
 const SIZE = Number(sizeArg);
 const STEPS = Number(stepsArg ?? 3);
 const BATCH = 32;
-const VARIANTS = ['M_Res', 'M_ResAttAdv'] as const;
+const VARIANTS = (variantsArg ?? 'M_Res,M_ResAttAdv').split(',') as ('M_Res' | 'M_ResAttAdv')[];
 
 const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const info = await selectBackend(backendArg as BackendChoice);
 const registry = await loadRegistry();
 
-async function setup(variant: (typeof VARIANTS)[number]) {
+async function setup(variant: 'M_Res' | 'M_ResAttAdv') {
   const att = variant === 'M_ResAttAdv';
   const spec: ModelSpec = {
     backbone: { type: backbone },
