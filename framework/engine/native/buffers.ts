@@ -1,3 +1,5 @@
+import { totalmem } from 'node:os';
+
 /**
  * Which Float32Array storage the native backend may recycle or overwrite, and a pool of freed
  * arrays by length. A training step allocates the same few hundred output sizes every time;
@@ -26,8 +28,14 @@ export class BufferBook {
   /** Output arrays the pool could not supply (after warm-up a training step should need none). */
   allocations = 0;
 
-  /** Upper bound on memory held by the pool; beyond it freed arrays are left to the GC. */
-  constructor(private readonly maxPooledBytes = 512 * 2 ** 20) {}
+  /**
+   * Upper bound on memory held by the pool; beyond it freed arrays are left to the GC. A quarter
+   * of the machine's memory: a step's arrays must all fit for every one to be reused by the next
+   * step. With 512 MiB, ResNet-50 at 112 px (batch 32) freed more than the pool held each step, and
+   * the rest waited for the GC while the next step allocated anew: peak RSS 3894 MiB, 8.3 images/s;
+   * with the whole step pooled, 2877 MiB and 10.7 (one M_Res process, measured side by side).
+   */
+  constructor(private readonly maxPooledBytes = Math.floor(totalmem() / 4)) {}
 
   /** A tensor's storage came into being (`made`: as a kernel output). */
   track(values: unknown, made: boolean): void {
