@@ -25,9 +25,9 @@ export function tinySpec(variant: Variant): ModelSpec {
   };
 }
 
-export async function tinyModel(variant: Variant, seed = 1, imageSize = 16, classes = 3): Promise<FerModel> {
+export async function tinyModel(variant: Variant, seed = 1, imageSize = 16, classes = 3, backbone?: ModelSpec['backbone']): Promise<FerModel> {
   const ctx = createBuildContext({ registry: await registry_(), seed, imageSize, cacheDir: '/tmp/fer-run-test-cache' });
-  return buildModel(tinySpec(variant), ctx, classes);
+  return buildModel({ ...tinySpec(variant), ...(backbone ? { backbone } : {}) }, ctx, classes);
 }
 
 /** A random batch for a model: images, labels, half occluded, with masks at φ's resolution. */
