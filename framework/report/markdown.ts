@@ -74,6 +74,30 @@ export function renderMarkdown(table: ResultTable, meta: ReportMeta): string {
     for (const s of table.significance) out.push(`| ${s.column} | ${s.label} | ${s.pairs} | ${s.aOnly} | ${s.bOnly} | ${s.p < 1e-4 ? s.p.toExponential(2) : s.p.toFixed(4)} |`);
     out.push('');
   }
+  if (table.seedDifferences.length) {
+    const { baseline } = table.seedDifferences[0];
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+    out.push(`## Per-seed differences against ${baseline}`, '');
+    out.push(
+      `Each row's accuracy minus ${baseline}'s on the same seed, in percentage points; mean ± std over seeds and a two-sided paired t-test over the seeds ` +
+        '(the seed-level question: does the difference hold across trainings? McNemar above pools the images instead).',
+      '',
+    );
+    out.push('| Row | Column | Evaluation | per seed | mean ± std | t | p-value |', '|---|---|---|---|---|---|---|');
+    for (const d of table.seedDifferences) {
+      const p = d.p === null ? '–' : d.p < 1e-4 ? d.p.toExponential(2) : d.p.toFixed(4);
+      out.push(`| ${d.row} | ${d.column} | ${d.label} | ${d.perSeed.map(([s, x]) => `${s}: ${pct(x)}`).join(', ')} | ${pct(d.mean)} ± ${(100 * d.std).toFixed(2)} | ${Number.isFinite(d.t) ? d.t.toFixed(2) : String(d.t)} | ${p} |`);
+    }
+    out.push('');
+  }
+  if (table.masks.length) {
+    out.push("## φ's masks against the true occlusion", '');
+    out.push('Per-pixel IoU (φ > 0.5) and AUC of the learned occlusion mask against the synthetic occluder\'s true mask on the occluded test images, mean ± std over seeds (0.5 AUC is chance).', '');
+    out.push('| Row | Column | Evaluation | IoU | AUC |', '|---|---|---|---|---|');
+    const st = (s: Stat | null) => (s ? `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}` : '–');
+    for (const q of table.masks) out.push(`| ${q.row} | ${q.column} | ${q.label} | ${st(q.iou)} | ${st(q.auc)} |`);
+    out.push('');
+  }
   for (const f of meta.figures) out.push(`![${f.caption}](${f.file})`, '', `*${f.caption}*`, '');
   out.push('## Run metadata', '');
   out.push(

@@ -1,6 +1,6 @@
 import type { Manifest } from '../config/manifest.js';
 import type { CollectedResults } from './collect.js';
-import { discordant, mcnemarExact, mean, std } from './stats.js';
+import { discordant, mcnemarExact, mean, pairedT, std } from './stats.js';
 
 export interface Stat {
   mean: number;
@@ -32,12 +32,37 @@ export interface Significance {
   p: number;
 }
 
+/** A row's accuracy minus the baseline row's, seed by seed, with a paired t-test over the seeds. */
+export interface SeedDifference {
+  row: string;
+  baseline: string;
+  column: string;
+  label: string;
+  /** [seed, difference] for every seed both rows finished. */
+  perSeed: [number, number][];
+  mean: number;
+  std: number;
+  t: number;
+  p: number | null;
+}
+
+/** φ's mask against the true occlusion mask (from the evaluations): mean over seeds. */
+export interface MaskQuality {
+  row: string;
+  column: string;
+  label: string;
+  iou: Stat;
+  auc: Stat | null;
+}
+
 export interface ResultTable {
   columns: TableColumn[];
   rows: TableRow[];
   /** Best of our rows per column and evaluation (never a reference row). */
   best: Record<string, (string | null)[]>;
   significance: Significance[];
+  seedDifferences: SeedDifference[];
+  masks: MaskQuality[];
 }
 
 /** Assembles the paper-layout table from collected runs; reference rows are kept apart from our statistics. */
@@ -74,7 +99,57 @@ export function buildTable(m: Manifest, results: CollectedResults): ResultTable 
       return top;
     });
   }
-  return { columns, rows, best, significance: significanceTests(m, results, columns) };
+  return { columns, rows, best, significance: significanceTests(m, results, columns), seedDifferences: seedDifferences(m, results, columns), masks: maskQuality(m, results, columns) };
+}
+
+const statOf = (xs: number[]): Stat => ({ mean: mean(xs), std: std(xs), n: xs.length });
+
+/** Every other row against the comparison's baseline (M_Res by default), seed by seed. */
+function seedDifferences(m: Manifest, results: CollectedResults, columns: TableColumn[]): SeedDifference[] {
+  const pair = m.report.compare ?? defaultComparison(m);
+  if (!pair) return [];
+  const baseline = pair[1];
+  const out: SeedDifference[] = [];
+  for (const r of m.rows.filter((x) => x.name !== baseline)) {
+    for (const c of columns) {
+      c.evals.forEach((ev, i) => {
+        const key = `${c.name}#${i}`;
+        const perSeed: [number, number][] = [];
+        for (const seed of m.seeds) {
+          const a = pooled(results, r.name, seed, key);
+          const b = pooled(results, baseline, seed, key);
+          if (a && b) perSeed.push([seed, a.accuracy - b.accuracy]);
+        }
+        if (perSeed.length === 0) return;
+        const t = pairedT(perSeed.map(([, d]) => d));
+        out.push({ row: r.name, baseline, column: c.name, label: ev.label, perSeed, mean: t.mean, std: t.std, t: t.t, p: t.p });
+      });
+    }
+  }
+  return out;
+}
+
+/** φ's mask IoU and AUC per row with attention, column and evaluation (folds weighted by their images). */
+function maskQuality(m: Manifest, results: CollectedResults, columns: TableColumn[]): MaskQuality[] {
+  const out: MaskQuality[] = [];
+  for (const r of m.rows) {
+    for (const c of columns) {
+      c.evals.forEach((ev, i) => {
+        const key = `${c.name}#${i}`;
+        const ious: number[] = [];
+        const aucs: number[] = [];
+        for (const seed of m.seeds) {
+          const masks = results.cells.filter((x) => x.cell.row === r.name && x.cell.seed === seed).map((x) => x.evaluations.get(key)?.mask).filter((x): x is NonNullable<typeof x> => !!x && x.images > 0);
+          if (masks.length === 0) continue;
+          const images = masks.reduce((a, x) => a + x.images, 0);
+          ious.push(masks.reduce((a, x) => a + x.iou * x.images, 0) / images);
+          if (masks.every((x) => x.auc !== null)) aucs.push(masks.reduce((a, x) => a + x.auc! * x.images, 0) / images);
+        }
+        if (ious.length) out.push({ row: r.name, column: c.name, label: ev.label, iou: statOf(ious), auc: aucs.length ? statOf(aucs) : null });
+      });
+    }
+  }
+  return out;
 }
 
 /**

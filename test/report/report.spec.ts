@@ -42,7 +42,8 @@ function fixture(): { manifest: Manifest; results: CollectedResults } {
         env: null,
         evaluations: new Map([
           ['RAF-DB#0', { accuracy: a[0], images: 10, correct: correct(row, 0) } as any],
-          ['RAF-DB#1', { accuracy: a[1], images: 10, correct: correct(row, 1) } as any],
+          // φ's mask quality on the occluded evaluation (M_ResAttAdv has attention; M_Res none).
+          ['RAF-DB#1', { accuracy: a[1], images: 10, correct: correct(row, 1), mask: row === 'M_ResAttAdv' ? { iou: 0.4 + 0.1 * Number(seed), auc: 0.8 + 0.05 * Number(seed), images: 10 } : null } as any],
           ['FED-RO#0', { accuracy: a[2], images: 10, correct: correct(row, 2) } as any],
         ]),
       })),
@@ -90,6 +91,20 @@ describe('report writers against fixed run records', () => {
     const s = t.significance.find((x) => x.column === 'RAF-DB' && x.label === 'occluded')!;
     assert.deepEqual([s.aOnly, s.bOnly, s.pairs], [6, 0, 20]);
     assert.ok(Math.abs(s.p - 2 / 64) < 1e-12);
+  });
+
+  it('per-seed differences against M_Res with a paired t-test over seeds, and φ\'s mask IoU/AUC per attention row and column', () => {
+    const { manifest, results } = fixture();
+    const t = buildTable(manifest, results);
+    const d = t.seedDifferences.find((x) => x.row === 'M_ResAttAdv' && x.column === 'RAF-DB' && x.label === 'clean')!;
+    // seed 1: 0.84 − 0.80, seed 2: 0.84 − 0.82 → mean 0.03, sd 0.01414, t = 0.03 / (0.01414/√2) = 3, df 1: p = 1 − (2/π)·atan 3
+    assert.deepEqual(d.perSeed.map(([s, x]) => [s, Math.round(x * 1e6) / 1e6]), [[1, 0.04], [2, 0.02]]);
+    assert.ok(Math.abs(d.t - 3) < 1e-9 && Math.abs(d.p! - (1 - (2 / Math.PI) * Math.atan(3))) < 1e-9, `${d.t} ${d.p}`);
+    assert.equal(d.baseline, 'M_Res');
+    assert.equal(t.masks.length, 1);
+    const q = t.masks[0];
+    assert.deepEqual([q.row, q.column, q.label], ['M_ResAttAdv', 'RAF-DB', 'occluded']);
+    assert.ok(Math.abs(q.iou.mean - 0.55) < 1e-12 && Math.abs(q.auc!.mean - 0.875) < 1e-12);
   });
 
   it('titles of reports on synthetic data say so', () => {
