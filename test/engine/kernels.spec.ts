@@ -5,7 +5,7 @@ import { conv2d } from '../../framework/engine/kernels/conv2d.js';
 import { simdKernels } from '../../framework/engine/kernels/simd/pool.js';
 import { Rng } from '../../framework/engine/rng.js';
 import { onCpu, useWasm } from '../helpers/backend.js';
-import { CONV_CASES, maxRelErr, randnValues } from '../helpers/compare.js';
+import { CONV_CASES, maxRelErr, POOL_CASES, randnValues } from '../helpers/compare.js';
 
 const randn = (shape: number[], r: Rng) => tf.tensor(randnValues(shape, r), shape);
 
@@ -35,16 +35,7 @@ describe('fer-run gradient kernels against tfjs reference kernels', () => {
     });
   }
 
-  // ResNet's stem pool, odd sizes, valid padding, batch 1, channel tails off the 4-wide vectors;
-  // after a ReLU the windows tie at zero, and the first maximum in scan order must take the gradient.
-  const POOLS: [number[], number, number, 'same' | 'valid', boolean][] = [
-    [[2, 12, 12, 16], 3, 2, 'same', true],
-    [[1, 9, 7, 5], 3, 2, 'same', false],
-    [[3, 8, 8, 3], 2, 2, 'valid', true],
-    [[5, 11, 13, 6], 3, 1, 'same', true],
-    [[1, 10, 10, 7], 3, 3, 'valid', false],
-  ];
-  for (const [shape, k, s, pad, afterRelu] of POOLS) {
+  for (const [shape, k, s, pad, afterRelu] of POOL_CASES) {
     it(`max-pool gradient on wasm (fer-run's SIMD kernel) matches the stock cpu kernel: x[${shape}] ${k}×${k} s${s} ${pad}${afterRelu ? ', ties after a ReLU' : ''}`, async () => {
       const xv = randnValues(shape, r).map((v) => (afterRelu ? Math.max(0, v) : v));
       const info = tf.backend_util.computePool2DInfo(shape as [number, number, number, number], k, s, 1, pad);

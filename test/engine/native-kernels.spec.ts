@@ -11,7 +11,7 @@ import type { DnnlAddon } from '../../framework/engine/native/addon.js';
 import type { NativeBackend } from '../../framework/engine/native/native-backend.js';
 import { Rng } from '../../framework/engine/rng.js';
 import { onStockCpu, useNative } from '../helpers/backend.js';
-import { CONV_CASES, evaluate, maxRelErr, randnValues } from '../helpers/compare.js';
+import { CONV_CASES, evaluate, maxRelErr, POOL_CASES, randnValues } from '../helpers/compare.js';
 
 type Input = { values: Float32Array; shape: number[] };
 const r = new Rng(7);
@@ -107,16 +107,7 @@ describe('native backend: oneDNN kernels against the stock tfjs cpu kernels', fu
     await compare((x, dyW) => [gap(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gap(a), dyW)))(x)], [input([3, 4, 5, 6]), input([3, 6])], 1e-5, 'globalAvgPoolGrad');
   });
 
-  // ResNet's stem pool (3×3 s2 same) and odd sizes, valid padding, batch 1, channel counts off the
-  // vector width; inputs after a ReLU (many equal zeros: the tie rule must match tfjs's) and not.
-  const POOLS: [number[], number, number, 'same' | 'valid', boolean][] = [
-    [[2, 12, 12, 16], 3, 2, 'same', true],
-    [[1, 9, 7, 5], 3, 2, 'same', false],
-    [[3, 8, 8, 3], 2, 2, 'valid', true],
-    [[2, 11, 13, 6], 3, 1, 'same', false],
-    [[1, 10, 10, 4], 3, 3, 'valid', true],
-  ];
-  for (const [shape, k, s, pad, afterRelu] of POOLS) {
+  for (const [shape, k, s, pad, afterRelu] of POOL_CASES) {
     it(`max pooling and its gradient: x[${shape}] ${k}×${k} s${s} ${pad}${afterRelu ? ', after a ReLU (ties)' : ''}`, async () => {
       const info = tf.backend_util.computePool2DInfo(shape as [number, number, number, number], k, s, 1, pad);
       const pool = (x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, k, s, pad);

@@ -45,3 +45,16 @@ export const CONV_CASES: [number, number, number, number, number, number, number
   [3, 7, 6, 6, 12, 3, 2, 'valid'],
   [4, 4, 4, 7, 8, 1, 1, 'same'],
 ];
+
+/**
+ * Max-pooling cases [x shape, k, stride, padding, after a ReLU]: ResNet's stem pool (3×3 s2 same),
+ * odd sizes, valid padding, batch 1, channel counts off the 4-wide vectors; after a ReLU many
+ * window values tie at zero, and the first maximum in scan order must take the gradient (tfjs's rule).
+ */
+export const POOL_CASES: [number[], number, number, 'same' | 'valid', boolean][] = [
+  [[2, 12, 12, 16], 3, 2, 'same', true],
+  [[1, 9, 7, 5], 3, 2, 'same', false],
+  [[3, 8, 8, 3], 2, 2, 'valid', true],
+  [[5, 11, 13, 6], 3, 1, 'same', true],
+  [[1, 10, 10, 7], 3, 3, 'valid', false],
+];

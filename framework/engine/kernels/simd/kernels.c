@@ -329,23 +329,20 @@ void maxpool_grad(const float* x, const float* dy, float* dx, const int* d, int 
       for (int ox = 0; ox < ow; ox++) {
         const float* g = dy + (((long)i * oh + oy) * ow + ox) * c;
         const int y0 = oy * sh - top, x0 = ox * sw - left;
+        /* The window's in-bounds taps: [wy0, wy1) × [wx0, wx1). */
+        const int wy0 = y0 < 0 ? -y0 : 0, wy1 = imin(kh, h - y0), wx0 = x0 < 0 ? -x0 : 0, wx1 = imin(kw, w - x0);
         int k = 0;
         for (; k + 4 <= c; k += 4) {
           v128_t best = wasm_f32x4_splat(-__builtin_inff());
           v128_t at = wasm_i32x4_splat(-1);
-          for (int wy = 0; wy < kh; wy++) {
-            const int iy = y0 + wy;
-            if (iy < 0 || iy >= h) continue;
-            for (int wx = 0; wx < kw; wx++) {
-              const int ix = x0 + wx;
-              if (ix < 0 || ix >= w) continue;
-              const int base = (iy * w + ix) * c + k;
+          for (int wy = wy0; wy < wy1; wy++)
+            for (int wx = wx0; wx < wx1; wx++) {
+              const int base = ((y0 + wy) * w + x0 + wx) * c + k;
               const v128_t xv = wasm_v128_load(xi + base);
               const v128_t gt = wasm_f32x4_gt(xv, best);
               best = wasm_v128_bitselect(xv, best, gt);
               at = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(base), wasm_i32x4_make(0, 1, 2, 3)), at, gt);
             }
-          }
           const int a0 = wasm_i32x4_extract_lane(at, 0), a1 = wasm_i32x4_extract_lane(at, 1), a2 = wasm_i32x4_extract_lane(at, 2), a3 = wasm_i32x4_extract_lane(at, 3);
           if (a0 >= 0) dxi[a0] += g[k];
           if (a1 >= 0) dxi[a1] += g[k + 1];
@@ -355,20 +352,14 @@ void maxpool_grad(const float* x, const float* dy, float* dx, const int* d, int 
         for (; k < c; k++) {
           float best = -__builtin_inff();
           int at = -1;
-          for (int wy = 0; wy < kh; wy++) {
-            const int iy = y0 + wy;
-            if (iy < 0 || iy >= h) continue;
-            for (int wx = 0; wx < kw; wx++) {
-              const int ix = x0 + wx;
-              if (ix < 0 || ix >= w) continue;
-              const int o = (iy * w + ix) * c + k;
-              const float v = xi[o];
-              if (v > best) {
-                best = v;
+          for (int wy = wy0; wy < wy1; wy++)
+            for (int wx = wx0; wx < wx1; wx++) {
+              const int o = ((y0 + wy) * w + x0 + wx) * c + k;
+              if (xi[o] > best) {
+                best = xi[o];
                 at = o;
               }
             }
-          }
           if (at >= 0) dxi[at] += g[k];
         }
       }
