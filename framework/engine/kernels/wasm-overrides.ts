@@ -74,5 +74,5 @@ export function registerWasmOverrides(): void {
     if (tf.util.sizeFromShape(s) > 0) copyBox(backend.typedArrayFromHeap(x), x.shape, b, s, backend.typedArrayFromHeap(out));
     return out;
   });
-  override('MaxPoolGrad', (args) => simdMaxPoolGrad(args));
+  override('MaxPoolGrad', simdMaxPoolGrad);
 }

@@ -22,10 +22,11 @@ export function simdAdam(entries: readonly AdamEntry[], o: { lr: number; beta1: 
   if (!k || entries.some((e) => e.g.dtype !== 'float32')) return false;
   // The constants in double, as the tfjs-op form takes them (kernels.c's adam).
   const hyper = [o.lr / o.bc1, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, Math.sqrt(o.bc2), o.epsilon, o.decoupled ? 0 : o.weightDecay, o.decoupled ? o.lr * o.weightDecay : 0];
+  // Written once for the group: outputs are allocated outside the scratch buffer, which nothing else takes meanwhile.
+  const h = k.scratch(4 * hyper.length);
+  k.floats(h, hyper.length).set(hyper);
   for (const { w, g, m, v } of entries) {
     const outputs = [k.output(w.shape), k.output(w.shape), k.output(w.shape)];
-    const h = k.scratch(4 * hyper.length);
-    k.floats(h, hyper.length).set(hyper);
     k.run('adam', [k.address(w), k.address(g), k.address(m), k.address(v), ...outputs.map((o) => k.address(o)), w.size, h]);
     [w, m, v].forEach((target, i) => {
       const t = tf.engine().makeTensorFromTensorInfo(outputs[i]);

@@ -69,7 +69,7 @@ const WAIT_MS = 60_000;
 
 /**
  * Each worker: instantiate the module on the shared memory, then wait for calls, forever. A share
- * that throws is reported on the worker's port (message, stack) before the worker counts itself
+ * that throws is reported on the worker's port (message, heap size) before the worker counts itself
  * done, so the caller finds the message as soon as the barrier is passed.
  */
 const WORKER_SOURCE = `
@@ -89,7 +89,7 @@ for (;;) {
     if (Atomics.and(ctl, ${INJECT}, ~(1 << index)) & (1 << index)) throw new Error('injected fault');
     fn(...args.slice(0, fn.length - 2), index, ctl[${ARGS} + ${MAX_ARGS}]);
   } catch (e) {
-    port.postMessage({ message: String(e && e.message || e), stack: String(e && e.stack || ''), heapBytes: memory.buffer.byteLength });
+    port.postMessage({ message: String(e && e.message || e), heapBytes: memory.buffer.byteLength });
     Atomics.or(ctl, ${FAILED}, 1 << index);
   }
   Atomics.add(ctl, ${DONE}, 1);
@@ -124,8 +124,8 @@ export function onSimdWorkerFault(listener: (f: WorkerFault) => void): () => voi
 
 /** The real error of a worker's share, read from its port (posted before it counted itself done). */
 function workerError(port: MessagePort): { message: string; heapBytes: number } {
-  const m = receiveMessageOnPort(port)?.message as { message: string; stack: string; heapBytes: number } | undefined;
-  return m ? { message: m.message, heapBytes: m.heapBytes } : { message: '(the worker posted no error)', heapBytes: -1 };
+  const m = receiveMessageOnPort(port)?.message as { message: string; heapBytes: number } | undefined;
+  return m ?? { message: '(the worker posted no error)', heapBytes: -1 };
 }
 
 function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): SimdKernels {
