@@ -30,3 +30,15 @@ export { Rng, deriveSeed, hashString } from './engine/rng.js';
 export { InputError, RunError } from './errors.js';
 /** "did you mean" for a plugin's own option values (class names, regions ...). */
 export { didYouMean } from './plugin/did-you-mean.js';
+
+// Launchers: cells as data (CellJob → CellResult), run in this process, in a child process
+// (startCellRunner: the sandbox every launcher's workers use), or anywhere their records can come
+// back from (RecordStore.importRecord).
+export type { Launcher, LaunchEnv, RunnerSpec, ServeEnv } from './runs/launcher.js';
+export type { CellJob, CellResult } from './runs/run-cell.js';
+export { startCellRunner } from './runs/cell-runner.js';
+export type { CellRunner, RunnerOptions } from './runs/cell-runner.js';
+export { RecordStore } from './runs/record-store.js';
+export type { CellRecord } from './runs/record-store.js';
+export { identityMismatch } from './runs/identity.js';
+export type { FerRunIdentity } from './runs/identity.js';

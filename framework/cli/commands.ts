@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { selectBackend } from '../engine/backend.js';
+import { describeBackend, selectBackend } from '../engine/backend.js';
 import { BACKEND_CHOICES, BACKENDS, type BackendChoice } from '../engine/backends.js';
 import { InputError, RunError } from '../errors.js';
 import { buildReport } from '../report/build-report.js';
@@ -9,9 +9,11 @@ import { runExperiment } from '../runs/run-experiment.js';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { combinedSchema, COMBINED_SCHEMA_FILE } from '../schema/combined-schema.js';
 import { describePlugins } from './describe-plugins.js';
-import { runShards } from './parallel.js';
 import { writePreview } from './preview.js';
+import { buildLauncher, launcherRef, type LauncherFlags } from './launcher-option.js';
 import { loadExperiment, loadRegistry } from './session.js';
+import { bindRunServices, registryOf, runServices } from '../di/container.js';
+import { ferRunIdentity } from '../runs/identity.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -46,35 +48,73 @@ export function registerCommands(program: Command): void {
       .option('--reports <dir>', 'reports directory', 'reports')
       .option('--cache <dir>', 'decoded-image cache directory (default .cache/fer-run or $FER_RUN_CACHE)')
       .option('--no-report', 'do not write the report after training')
-      .option('--jobs <n>', 'train cells in this many parallel processes (one per core is a good choice)', '1')
-      .addOption(new Option('--shard <k/n>', 'internal: run only the cells i with i % n = k').hideHelp()),
-  ).action(async (file: string, o: CommonOptions & { backend?: BackendChoice; force?: boolean; runs?: string; reports?: string; cache?: string; report: boolean; jobs: string; shard?: string }) => {
-    const { resolved, registry } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
+      .option('--launcher <name>', "where the cells run: local, processes, bullmq (default: the manifest's launcher, else local)")
+      .option('--jobs <n>', 'train cells in this many parallel processes (the processes launcher; one per core is a good choice)')
+      .option('--redis <url>', 'the bullmq launcher: Redis at redis://[:password@]host:port[/db] or rediss:// (TLS); workers: `fer-run worker --redis URL`'),
+  ).action(async (file: string, o: CommonOptions & LauncherFlags & { backend?: BackendChoice; force?: boolean; runs?: string; reports?: string; cache?: string; report: boolean }) => {
+    const { resolved, container, pluginDirs } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
+    const registry = registryOf(container);
+    const d = dirs(o);
+    const launcher = await buildLauncher(registry, launcherRef(resolved.manifest.launcher, o), d.cacheDir);
     const backend = await selectBackend(o.backend ?? resolved.manifest.backend);
     if (backend.notice) process.stderr.write(`fer-run: ${backend.notice}\n`);
-    process.stderr.write(`fer-run: backend ${backend.name} (${backend.package}${backend.dnnl ? `, oneDNN ${backend.dnnl}` : ''}, tfjs ${backend.tfjsVersion}${backend.threads ? `, ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''})\n`);
-    const d = dirs(o);
+    process.stderr.write(`fer-run: backend ${describeBackend(backend)}${launcher.title === 'in process' ? '' : `; cells run on ${launcher.title}`}\n`);
     const started = Date.now();
-    const jobs = Number(o.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs ${o.jobs}: expected a whole number of processes, 1 or more.`);
-    const shard = o.shard ? { index: Number(o.shard.split('/')[0]), count: Number(o.shard.split('/')[1]) } : undefined;
-    if (jobs > 1) {
-      const forwarded = ['run', file, ...(o.set ?? []).flatMap((x) => ['--set', x]), ...(o.plugins ?? []).flatMap((x) => ['--plugins', x]), '--backend', backend.name, '--runs', d.runsDir, '--reports', d.reportsDir, '--cache', d.cacheDir, ...(o.force ? ['--force'] : [])];
-      await runShards(forwarded, jobs);
-    }
-    const outcomes = jobs > 1 ? await runExperiment({ resolved, registry, backend, ...d, projectDir: process.cwd(), progress: false }) : await runExperiment({ resolved, registry, backend, ...d, projectDir: process.cwd(), force: o.force, shard });
+    bindRunServices(container, { backend, launcher, ...d, projectDir: process.cwd(), pluginDirs: pluginDirs.map((p) => resolve(p)), log: (l) => process.stderr.write(`${l}\n`) });
+    const outcomes = await runExperiment(resolved, runServices(container), { force: o.force });
     if (o.report) {
       const r = await buildReport({ resolved, registry, ...d, backend: backend.name, log: (l) => process.stderr.write(`fer-run: ${l}\n`) });
       process.stdout.write(`${readFileSync(r.files[0], 'utf8').split('\n## Run metadata')[0].trim()}\n`);
     }
     const failed = outcomes.filter((x) => x.status === 'failed');
     const secs = ((Date.now() - started) / 1000).toFixed(0);
-    process.stderr.write(
-      jobs > 1
-        ? `fer-run: ${outcomes.length} cell(s) in ${jobs} processes, ${failed.length} failed, in ${secs} s\n`
-        : `fer-run: ${outcomes.length} cell(s): ${outcomes.filter((x) => x.status === 'done').length} trained, ${outcomes.filter((x) => x.status === 'reused').length} reused, ${failed.length} failed, in ${secs} s\n`,
-    );
+    const count = (status: string) => outcomes.filter((x) => x.status === status).length;
+    process.stderr.write(`fer-run: ${outcomes.length} cell(s): ${count('done')} trained, ${count('reused')} reused, ${failed.length} failed, in ${secs} s${launcher.title === 'in process' ? '' : ` (${launcher.title})`}\n`);
     if (failed.length) throw new RunError(`${failed.length} cell(s) failed: ${failed.map((f) => `${f.cell.row}/${f.cell.training}/seed ${f.cell.seed}: ${f.error}`).join('; ')}. See status.json and log.txt in their run directories.`);
+  });
+
+  common(
+    program
+      .command('worker')
+      .description("take cells from a launcher's queue and train them, each in its own child process, until stopped (Ctrl-C or SIGTERM)")
+      .addOption(backendOption())
+      .option('--launcher <name>', 'the launcher whose cells to take', 'bullmq')
+      .option('--redis <url>', 'Redis at redis://[:password@]host:port[/db] or rediss:// (TLS)')
+      .option('--queue <name>', 'the queue name (as the submitter\'s launcher options)')
+      .option('--concurrency <n>', 'cells trained at once on this machine', '1')
+      .option('--checkpoints <dir>', 'a directory every worker shares: checkpoints go there, so a cell whose worker died resumes where it was')
+      .option('--cache <dir>', 'decoded-image cache directory (default .cache/fer-run or $FER_RUN_CACHE)')
+      .option('--lock-seconds <s>', 'how long a cell stays claimed without a heartbeat from its worker (a killed worker\'s cell is handed out again after this)'),
+  ).action(async (o: CommonOptions & { backend?: BackendChoice; launcher: string; redis?: string; queue?: string; concurrency: string; checkpoints?: string; cache?: string; lockSeconds?: string }) => {
+    const registry = await loadRegistry(o.plugins);
+    const concurrency = Number(o.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new InputError(`--concurrency ${o.concurrency}: expected a whole number of cells, 1 or more.`);
+    const options: Record<string, unknown> = {};
+    if (o.redis !== undefined) options.redis = o.redis;
+    if (o.queue !== undefined) options.queue = o.queue;
+    if (o.lockSeconds !== undefined) options.lockSeconds = Number(o.lockSeconds);
+    const { cacheDir } = dirs(o);
+    const launcher = await buildLauncher(registry, { type: o.launcher, options }, cacheDir);
+    if (!launcher.serve) throw new InputError(`--launcher ${o.launcher}: this launcher has no workers (it runs cells itself); \`fer-run worker\` serves launchers such as bullmq.`);
+    const backend = await selectBackend(o.backend ?? 'auto');
+    if (backend.notice) process.stderr.write(`fer-run: ${backend.notice}\n`);
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await launcher.serve({
+        runner: { pluginDirs: (o.plugins ?? []).map((p) => resolve(p)), backend: backend.name, cacheDir, projectDir: process.cwd() },
+        identity: ferRunIdentity(registry),
+        concurrency,
+        checkpointsDir: o.checkpoints ? resolve(o.checkpoints) : null,
+        signal: stop.signal,
+        log: (l) => process.stderr.write(`fer-run worker: ${l}\n`),
+      });
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
   });
 
   common(program.command('validate <manifest>').description('check a manifest against the envelope and every plugin\'s options schema')).action(

@@ -1,3 +1,4 @@
+import type { Container } from 'inversify';
 import { createContainer, registryOf } from '../di/container.js';
 import { loadManifest, type LoadOptions } from '../config/load-manifest.js';
 import { resolveManifest, type ResolvedManifest } from '../config/resolve-manifest.js';
@@ -9,9 +10,18 @@ export async function loadRegistry(pluginDirs: readonly string[] = []): Promise<
   return registryOf(createContainer(await discoverPlugins(pluginDirs)));
 }
 
-/** Load → discover (project + --plugins + the manifest's "plugins") → validate and resolve. */
-export async function loadExperiment(file: string, opts: LoadOptions & { pluginDirs?: string[] }): Promise<{ resolved: ResolvedManifest; registry: PluginRegistry }> {
+/**
+ * Load → discover (project + --plugins + the manifest's "plugins") → validate and resolve. Returns
+ * the container the plugins are bound in (a run binds its services there too) and the plugin
+ * directories beyond the project's, for runners that must load the same plugins.
+ */
+export async function loadExperiment(
+  file: string,
+  opts: LoadOptions & { pluginDirs?: string[] },
+): Promise<{ resolved: ResolvedManifest; registry: PluginRegistry; container: Container; pluginDirs: string[] }> {
   const loaded = loadManifest(file, opts);
-  const registry = await loadRegistry([...(opts.pluginDirs ?? []), ...loaded.pluginDirs]);
-  return { resolved: resolveManifest(loaded, registry), registry };
+  const pluginDirs = [...(opts.pluginDirs ?? []), ...loaded.pluginDirs];
+  const container = createContainer(await discoverPlugins(pluginDirs));
+  const registry = registryOf(container);
+  return { resolved: resolveManifest(loaded, registry), registry, container, pluginDirs };
 }

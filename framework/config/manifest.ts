@@ -59,6 +59,8 @@ export interface Manifest {
   description?: string;
   seeds: number[];
   backend: BackendChoice;
+  /** Where the cells run; never part of a cell's config (results do not depend on it). */
+  launcher: PluginRef;
   imageSize: number;
   trainings: Record<string, TrainingSpec>;
   model: ModelSpec;

@@ -25,6 +25,11 @@ export interface BackendInfo {
   notice?: string;
 }
 
+/** "native (@fer-run/dnnl, oneDNN 2.6.3, tfjs 4.22.0)": what a run says it uses. */
+export function describeBackend(b: BackendInfo): string {
+  return `${b.name} (${b.package}${b.dnnl ? `, oneDNN ${b.dnnl}` : ''}, tfjs ${b.tfjsVersion}${b.threads ? `, ${b.threads} thread${b.threads > 1 ? 's' : ''}` : ''})`;
+}
+
 const require = createRequire(import.meta.url);
 
 async function tryTensorflow(): Promise<BackendInfo | null> {

@@ -2,6 +2,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.js';
 import type { Occluder } from '../data/occluder.js';
 import type { AttentionBuilder, Backbone, DiscriminatorBuilder } from '../engine/modules.js';
+import type { Launcher } from '../runs/launcher.js';
 
 /** The kinds of plugin a manifest can name, and what each kind's `create` returns. */
 export interface KindProducts {
@@ -12,9 +13,11 @@ export interface KindProducts {
   attention: AttentionBuilder | null;
   /** null for `none`: the variant without D (and without L_F, L_D). */
   discriminator: DiscriminatorBuilder | null;
+  /** Where cells run: in process, in child processes, on queue workers. Never part of a result's identity. */
+  launcher: Launcher;
 }
 export type PluginKind = keyof KindProducts;
-export const PLUGIN_KINDS: readonly PluginKind[] = ['dataset', 'occluder', 'backbone', 'attention', 'discriminator'];
+export const PLUGIN_KINDS: readonly PluginKind[] = ['dataset', 'occluder', 'backbone', 'attention', 'discriminator', 'launcher'];
 
 /** A reference to a plugin inside a manifest: `{ "type": "resnet-mini", "options": { ... } }`. */
 export interface PluginRef {

@@ -6,7 +6,6 @@ import type { Occluder } from '../data/occluder.js';
 import { createBuildContext } from '../plugin/build-context.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import { writeFileAtomic } from '../runs/atomic.js';
-import { RunDir } from '../runs/run-record.js';
 import { buildModel } from '../engine/build-model.js';
 import { datasetRefs } from '../runs/cells.js';
 import { collectResults, type CollectedResults } from './collect.js';
@@ -32,7 +31,7 @@ async function figure2(o: ReportOptions, results: CollectedResults, dir: string)
   const m = o.resolved.manifest;
   const withAttention = o.resolved.rows.filter((r) => r.config.model.attention.type !== 'none').map((r) => r.name);
   const preferred = ['M_ResAttAdv', 'M_ResAtt', ...withAttention];
-  const cell = preferred.map((n) => results.cells.find((c) => c.cell.row === n && c.done)).find(Boolean);
+  const cell = preferred.map((n) => results.cells.find((c) => c.cell.row === n && c.done && c.checkpoint)).find(Boolean);
   if (!cell) return null;
   const column = m.columns.find((c) => c.training === cell.cell.training)!;
   const ctx = createBuildContext({ registry: o.registry, seed: cell.cell.seed, imageSize: m.imageSize, cacheDir: o.cacheDir });
@@ -40,7 +39,7 @@ async function figure2(o: ReportOptions, results: CollectedResults, dir: string)
   const trainDataset = await ctx.build('dataset', cell.cell.config.training.datasets[0]);
   const model = await buildModel(cell.cell.config.model, ctx, trainDataset.classes.length);
   try {
-    restoreModel(model, new RunDir(cell.dir).checkpoint);
+    restoreModel(model, cell.checkpoint!);
     const occluders: Occluder[] = [];
     if (cell.cell.config.training.occluder) occluders.push(await ctx.build('occluder', cell.cell.config.training.occluder));
     if (o.registry.has('occluder', 'natural')) occluders.push(await ctx.build('occluder', { type: 'natural' }));

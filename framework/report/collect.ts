@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import type { ResolvedManifest } from '../config/resolve-manifest.js';
 import { BACKENDS, type BackendName } from '../engine/backends.js';
 import type { EpochMetrics } from '../engine/trainer.js';
 import { readJsonIfExists, readJsonLines } from '../runs/atomic.js';
 import { expandCells, type TrainingCell } from '../runs/cells.js';
-import { RunDir } from '../runs/run-record.js';
-import type { StoredEvaluation } from '../runs/run-experiment.js';
+import { RecordStore } from '../runs/record-store.js';
+import type { StoredEvaluation } from '../runs/run-cell.js';
 
 /** The finished results of one experiment, read back from its run directories. */
 export interface CollectedResults {
@@ -13,6 +14,8 @@ export interface CollectedResults {
     cell: TrainingCell;
     dir: string;
     done: boolean;
+    /** The final weights, when they are here (a record that came back from a queue worker has none). */
+    checkpoint: string | null;
     history: EpochMetrics[];
     env: Record<string, unknown> | null;
     evaluations: Map<string, StoredEvaluation>; // key: `${column}#${evalIndex}`
@@ -21,15 +24,16 @@ export interface CollectedResults {
 
 
 function collectFor(resolved: ResolvedManifest, runsDir: string, backend: string): CollectedResults {
+  const store = new RecordStore(runsDir);
   const cells = expandCells(resolved, backend).map((cell) => {
-    const rd = RunDir.of(runsDir, resolved.manifest.name, cell.hash);
+    const rd = store.cell(resolved.manifest.name, cell.hash);
     const evaluations = new Map<string, StoredEvaluation>();
     for (const ev of cell.evaluations) {
       const r = readJsonIfExists<StoredEvaluation>(rd.evalFile(ev.hash));
       if (r) evaluations.set(`${ev.column}#${ev.evalIndex}`, r);
     }
     const done = rd.status()?.status === 'done';
-    return { cell, dir: rd.dir, done, history: readJsonLines<EpochMetrics>(rd.metricsLog), env: readJsonIfExists<Record<string, unknown>>(rd.env), evaluations };
+    return { cell, dir: rd.dir, done, checkpoint: existsSync(rd.checkpoint) ? rd.checkpoint : null, history: readJsonLines<EpochMetrics>(rd.metricsLog), env: readJsonIfExists<Record<string, unknown>>(rd.env), evaluations };
   });
   return { backend, cells };
 }

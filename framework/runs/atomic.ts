@@ -1,10 +1,14 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
+
+let written = 0;
 
 /** Writes a file so that a crash leaves either the old or the new content, never half of it. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // Unique per process, thread and write: two writers of the same file (a cell delivered twice) never share a temp file.
+  const tmp = `${file}.${process.pid}-${threadId}-${++written}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
 }

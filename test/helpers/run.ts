@@ -1,33 +1,42 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Container } from 'inversify';
 import { loadExperiment } from '../../framework/cli/session.js';
+import { bindRunServices, runServices } from '../../framework/di/container.js';
 import { selectBackend } from '../../framework/engine/backend.js';
-import { runExperiment, type CellOutcome } from '../../framework/runs/run-experiment.js';
+import type { Launcher } from '../../framework/runs/launcher.js';
+import { runExperiment, type CellOutcome, type RunOptions } from '../../framework/runs/run-experiment.js';
 import { tempDir } from './tmp.js';
 
-/** Runs a manifest object in process into `runsDir`; returns the cell outcomes. */
-export async function runManifest(manifest: Record<string, unknown>, runsDir: string, extra: { force?: boolean; stopAfterEpochs?: number; prefetch?: boolean } = {}): Promise<CellOutcome[]> {
+/** Cells one after another in this process (the local launcher's behaviour, without building it). */
+export const inProcess: Launcher = {
+  title: 'in process',
+  async *launch(jobs, env) {
+    for (const job of jobs) yield await env.runHere(job);
+  },
+};
+
+/**
+ * Runs a manifest object in process into `runsDir` on wasm; returns the cell outcomes. `swap`
+ * may rebind services in the run's container first (a clock, a launcher), as a test would.
+ */
+export async function runManifest(
+  manifest: Record<string, unknown>,
+  runsDir: string,
+  extra: RunOptions & { swap?: (c: Container) => void; log?: (l: string) => void } = {},
+): Promise<CellOutcome[]> {
   const tmp = tempDir();
   try {
     const file = tmp.write('m.json', manifest);
-    const { resolved, registry } = await loadExperiment(file, {});
+    const { resolved, container } = await loadExperiment(file, {});
     const backend = await selectBackend('wasm');
-    return await runExperiment({
-      resolved,
-      registry,
-      backend,
-      runsDir,
-      cacheDir: join(runsDir, '..', 'cache'),
-      projectDir: process.cwd(),
-      progress: false,
-      log: () => {},
-      ...extra,
-    });
+    bindRunServices(container, { backend, launcher: inProcess, runsDir, cacheDir: join(runsDir, '..', 'cache'), projectDir: process.cwd(), pluginDirs: [], log: extra.log ?? (() => {}) });
+    extra.swap?.(container);
+    return await runExperiment(resolved, runServices(container), { progress: false, ...extra });
   } finally {
     tmp.cleanup();
   }
 }
-
 /** The per-epoch metrics of a cell, without wall-clock fields. */
 export function epochLog(dir: string): Record<string, number>[] {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')

@@ -4,7 +4,7 @@ import { BACKENDS } from '../../framework/engine/backends.js';
 import { collectResults } from '../../framework/report/collect.js';
 import { writeJsonAtomic } from '../../framework/runs/atomic.js';
 import { expandCells } from '../../framework/runs/cells.js';
-import { RunDir } from '../../framework/runs/run-record.js';
+import { RecordStore } from '../../framework/runs/record-store.js';
 import { tinyManifest } from '../helpers/manifests.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -15,7 +15,7 @@ describe("the report finds the runs of the manifest's backend, any backend", () 
   /** Marks `count` cells of the experiment finished on `backend`, each with one evaluation. */
   function finish(resolved: Parameters<typeof expandCells>[0], backend: string, count: number): void {
     for (const cell of expandCells(resolved, backend).slice(0, count)) {
-      const rd = RunDir.of(`${tmp.dir}/runs`, resolved.manifest.name, cell.hash);
+      const rd = new RecordStore(`${tmp.dir}/runs`).cell(resolved.manifest.name, cell.hash);
       rd.setStatus('done');
       writeJsonAtomic(rd.evalFile(cell.evaluations[0].hash), { accuracy: 0.5, images: 2, correct: '10' });
     }

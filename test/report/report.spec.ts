@@ -38,6 +38,7 @@ function fixture(): { manifest: Manifest; results: CollectedResults } {
         } as any,
         dir: '',
         done: true,
+        checkpoint: null,
         history: [],
         env: null,
         evaluations: new Map([

@@ -55,6 +55,7 @@ describe('experiment expansion into cells', () => {
       cell: { row: 'A', seed: 1, fold, evaluations: [{ column: 'C', evalIndex: 0 }] } as any,
       dir: '',
       done: true,
+      checkpoint: null,
       history: [],
       env: null,
       evaluations: new Map([['C#0', { accuracy, images, correct } as any]]),

@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import type { BackendInfo } from '../engine/backend.js';
+import { NATIVE_GC_FLAG } from '../engine/native/addon.js';
+
+/** Where git says this checkout is, or null outside a repository. */
+export function gitState(cwd: string): { commit: string; dirty: boolean } | null {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+
+/** The environment a run ran in: enough to tell two machines' results apart. */
+export function captureEnvironment(backend: BackendInfo, projectDir: string): Record<string, unknown> {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    tfjs: backend.tfjsVersion,
+    backend: backend.name,
+    backendPackage: backend.package,
+    ...(backend.dnnl ? { oneDNN: backend.dnnl } : {}),
+    // XNNPACK's thread pool (wasm); results do not depend on it, speed does.
+    ...(backend.threads ? { threads: backend.threads } : {}),
+    // It changes timing: runs on the native backend restart with a single-threaded GC (cli/relaunch.ts).
+    v8Gc: process.execArgv.includes(NATIVE_GC_FLAG) ? 'single-threaded' : 'default',
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    git: gitState(projectDir),
+    recorded: new Date().toISOString(),
+  };
+}
