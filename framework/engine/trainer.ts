@@ -49,6 +49,8 @@ export interface TrainOptions {
   progress?: ProgressSink;
   /** Stop after this many epochs in this call (tests of resume); the run continues later. */
   stopAfterEpochs?: number;
+  /** The cell's log (a resumed training says so there). */
+  log?: (line: string) => void;
   /**
    * Where batches come from: by default assembled inline on this thread; the experiment runner
    * passes a worker-thread prefetcher. Either walks the same seeded epochs, so results are equal.
@@ -90,6 +92,7 @@ export async function train(o: TrainOptions): Promise<EpochMetrics[]> {
     opt.restore(ckpt.tensors, ckpt.shapes, ckpt.meta.adamSteps);
     history = ckpt.meta.history;
     startEpoch = ckpt.meta.epoch + 1;
+    o.log?.(`resuming from the checkpoint of epoch ${startEpoch} of ${o.training.epochs}`);
     // metrics.jsonl is append-only: add the epochs the checkpoint knows but the log lacks (a crash between the two writes).
     const logged = new Set(readJsonLines<EpochMetrics>(o.metricsFile).map((m) => m.epoch));
     for (const m of history) if (!logged.has(m.epoch)) appendJsonLine(o.metricsFile, m);

@@ -95,6 +95,7 @@ export async function buildReport(o: ReportOptions): Promise<{ dir: string; file
     wallTime: duration(results.cells.reduce((a, c) => a + c.history.reduce((s, h) => s + h.seconds, 0), 0)),
     generated: new Date().toISOString().slice(0, 10),
     cellsMissing: missing,
+    cellsFailed: results.cells.filter((c) => c.error !== null).map((c) => ({ cell: `${c.cell.row} · ${c.cell.training}${c.cell.fold === null ? '' : ` · fold ${c.cell.fold + 1}`} · seed ${c.cell.seed}`, error: c.error! })),
     figures,
   };
   writeFileAtomic(join(dir, 'table.md'), renderMarkdown(table, meta));

@@ -16,6 +16,8 @@ export interface CollectedResults {
     done: boolean;
     /** The final weights, when they are here (a record that came back from a queue worker has none). */
     checkpoint: string | null;
+    /** The error of the cell's last run when it failed, else null. */
+    error: string | null;
     history: EpochMetrics[];
     env: Record<string, unknown> | null;
     evaluations: Map<string, StoredEvaluation>; // key: `${column}#${evalIndex}`
@@ -32,8 +34,9 @@ function collectFor(resolved: ResolvedManifest, runsDir: string, backend: string
       const r = readJsonIfExists<StoredEvaluation>(rd.evalFile(ev.hash));
       if (r) evaluations.set(`${ev.column}#${ev.evalIndex}`, r);
     }
-    const done = rd.status()?.status === 'done';
-    return { cell, dir: rd.dir, done, checkpoint: existsSync(rd.checkpoint) ? rd.checkpoint : null, history: readJsonLines<EpochMetrics>(rd.metricsLog), env: readJsonIfExists<Record<string, unknown>>(rd.env), evaluations };
+    const status = rd.status();
+    const done = status?.status === 'done';
+    return { cell, dir: rd.dir, done, error: status?.status === 'failed' ? (status.error ?? 'failed (no error recorded)') : null, checkpoint: existsSync(rd.checkpoint) ? rd.checkpoint : null, history: readJsonLines<EpochMetrics>(rd.metricsLog), env: readJsonIfExists<Record<string, unknown>>(rd.env), evaluations };
   });
   return { backend, cells };
 }

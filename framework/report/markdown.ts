@@ -14,6 +14,8 @@ export interface ReportMeta {
   wallTime: string;
   generated: string;
   cellsMissing: number;
+  /** Cells whose last run failed, with the error their record keeps. */
+  cellsFailed: { cell: string; error: string }[];
   figures: { caption: string; file: string }[];
 }
 
@@ -47,6 +49,9 @@ export function renderMarkdown(table: ResultTable, meta: ReportMeta): string {
   }
   if (meta.description) out.push(meta.description, '');
   if (meta.cellsMissing > 0) out.push(`> ${meta.cellsMissing} training cell(s) have not finished; their rows show what exists (– where nothing does).`, '');
+  if (meta.cellsFailed.length > 0) {
+    out.push(`> ${meta.cellsFailed.length} of them failed:`, ...meta.cellsFailed.map((f) => `> - ${f.cell}: ${f.error.replace(/\s*\n\s*/g, ' ')}`), '');
+  }
   const header = ['Methods', ...table.columns.map((c) => c.name)];
   out.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
   const refs = table.rows.filter((r) => r.source === 'reference');

@@ -141,6 +141,7 @@ export async function runCell(job: CellJob, s: CellServices): Promise<CellResult
         metricsFile: rd.metricsLog,
         progress: s.progress === false ? undefined : consoleProgress(label),
         stopAfterEpochs: s.stopAfterEpochs,
+        log: (l) => rd.log(l),
         feed: s.prefetch === false
           ? undefined
           : (range) =>

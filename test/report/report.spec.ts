@@ -39,6 +39,7 @@ function fixture(): { manifest: Manifest; results: CollectedResults } {
         dir: '',
         done: true,
         checkpoint: null,
+        error: null,
         history: [],
         env: null,
         evaluations: new Map([
@@ -66,6 +67,7 @@ const meta: ReportMeta = {
   wallTime: '12 s',
   generated: '2026-11-28',
   cellsMissing: 0,
+  cellsFailed: [],
   figures: [],
 };
 

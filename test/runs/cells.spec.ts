@@ -56,6 +56,7 @@ describe('experiment expansion into cells', () => {
       dir: '',
       done: true,
       checkpoint: null,
+      error: null,
       history: [],
       env: null,
       evaluations: new Map([['C#0', { accuracy, images, correct } as any]]),

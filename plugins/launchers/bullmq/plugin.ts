@@ -14,7 +14,7 @@ import {
   type FerRunIdentity,
 } from '../../../framework/index.js';
 import { showProgress } from './progress.js';
-import { checkRedis, connect, redactedUrl } from './redis.js';
+import { checkRedis, connect, parseRedisUrl, redactedUrl } from './redis.js';
 
 interface Options {
   redis: string;
@@ -65,7 +65,10 @@ export default definePlugin<'launcher', Options>({
       pollSeconds: { type: 'number', exclusiveMinimum: 0, default: 0.5, description: 'Submitter: how often it looks at the queued cells.' },
     },
   },
-  create: (o) => ({
+  create(o) {
+    // A malformed URL is an input error as soon as the launcher is named, before anything trains.
+    parseRedisUrl(o.redis);
+    return {
     title: `BullMQ workers via ${redactedUrl(o.redis)}`,
 
     async *launch(jobs, env) {
@@ -84,6 +87,7 @@ export default definePlugin<'launcher', Options>({
       });
       const queue = new Queue<JobData, JobResult>(queueName(o.queue, backend), { connection });
       const options = { attempts: o.attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 7 * 86400 } };
+      const earlier = new Set<string>();
       const submit = async (job: CellJob) => {
         const id = job.cell.hash;
         const existing = await queue.getJob(id);
@@ -96,7 +100,11 @@ export default definePlugin<'launcher', Options>({
             } catch {
               return; // taken by a worker meanwhile: wait for it
             }
-          } else return;
+          } else {
+            // Trained for an earlier submission: this one only collects the record.
+            if (state === 'completed') earlier.add(id);
+            return;
+          }
         }
         await queue.add('cell', { identity: env.identity, job }, { ...options, jobId: id });
       };
@@ -121,9 +129,10 @@ export default definePlugin<'launcher', Options>({
             if (state === 'completed') {
               const r = job.returnvalue;
               env.store.importRecord(r.record);
-              env.log(`${cellJob.label}: ${r.result.status} on ${r.worker} → ${env.store.cell(cellJob.experiment, id).dir}`);
+              const result: CellResult = earlier.has(id) ? { ...r.result, status: 'reused' } : r.result;
+              env.log(`${cellJob.label}: ${earlier.has(id) ? `collected (trained earlier on ${r.worker})` : `${r.result.status} on ${r.worker}`} → ${env.store.cell(cellJob.experiment, id).dir}`);
               pending.delete(id);
-              yield r.result;
+              yield result;
             } else if (state === 'failed') {
               const error = `${job.failedReason} (after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'} on BullMQ workers)`;
               const rd = env.store.cell(cellJob.experiment, id);
@@ -195,5 +204,6 @@ export default definePlugin<'launcher', Options>({
       await worker.close(true);
       connection.disconnect();
     },
-  }),
+    };
+  },
 });

@@ -51,7 +51,9 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   parseRedisUrl(url);
   const { Redis } = await import('ioredis');
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: timeoutMs, retryStrategy: () => null, enableReadyCheck: false });
-  client.on('error', () => {});
+  // The socket's own error (ECONNREFUSED ...) arrives as an event; the rejected promise only says the connection closed.
+  let socketError: Error | null = null;
+  client.on('error', (e: Error) => (socketError ??= e));
   const shown = redactedUrl(url);
   try {
     await Promise.race([
@@ -67,14 +69,14 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
     if (major < 6 || (major === 6 && minor < 2)) throw new InputError(`Redis at ${shown} is version ${version}; BullMQ needs 6.2 or later. Upgrade Redis (Debian 12's redis-server is 7.0).`);
   } catch (e) {
     if (e instanceof InputError) throw e;
-    const m = (e as Error).message;
+    const m = `${(e as Error).message} ${(socketError as Error | null)?.message ?? ''}`;
     const why = /NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(m)
       ? 'it refused the password (give it in the URL: redis://:password@host:port, or user:password@ with ACLs)'
       : /ENOTFOUND|EAI_AGAIN/.test(m)
         ? 'the host name does not resolve'
         : /ECONNREFUSED/.test(m)
           ? 'nothing accepts connections there'
-          : m;
+          : (socketError as Error | null)?.message ?? (e as Error).message;
     throw new InputError(`cannot use Redis at ${shown}: ${why}. ${HOWTO}`);
   } finally {
     client.disconnect();
