@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { epochLog, evaluations, runManifest } from '../helpers/run.js';
 import { tinyManifest } from '../helpers/manifests.js';
 import { ferRun, type FerRunProcess } from '../helpers/processes.js';
-import { freePort, redisAvailable, TestRedis } from '../helpers/redis.js';
+import { freePort, redisAvailable, TestRedis, testCertificates } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Always fails when built: a cell that fails the same way on every attempt. */
@@ -188,5 +188,50 @@ describe('the bullmq launcher: cells on workers over Redis', function () {
     assert.equal(await r.exited, 1, r.stderr);
     assert.match(r.stderr, /refused the cell: the plugin sets differ \(the submitter has backbone\/exploding, this worker does not\)\. Run the same fer-run version with the same plugins/);
     assert.match(r.stderr, /after 1 attempt on BullMQ workers/, 'a refusal is not retried');
+  });
+});
+
+describe('the bullmq launcher over TLS (rediss://)', function () {
+  this.timeout(120_000);
+  const tmp = tempDir('fer-run-bullmq-tls-');
+  let redis: TestRedis;
+  let ca = '';
+  const procs: FerRunProcess[] = [];
+
+  before(async function () {
+    if (!redisAvailable()) this.skip();
+    const certs = testCertificates(tmp.dir);
+    ca = certs.ca;
+    redis = await TestRedis.start('s3cret', certs);
+  });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.stop()));
+  });
+  after(async () => {
+    await redis?.down();
+    tmp.cleanup();
+  });
+
+  const run = (env: Record<string, string>) => {
+    const m = tinyManifest({ name: 'tls', rows: [tinyManifest().rows[0]], launcher: { type: 'bullmq', options: { redis: redis.url, queue: 'tls', pollSeconds: 0.2 } } });
+    const p = ferRun(['run', tmp.write('m.json', m), '--backend', 'wasm', '--runs', join(tmp.dir, 'runs'), '--reports', join(tmp.dir, 'reports'), '--cache', join(tmp.dir, 'cache')], env);
+    procs.push(p);
+    return p;
+  };
+
+  it("a server certificate the client does not trust: exit 2 naming the TLS failure", async () => {
+    const r = run({});
+    assert.equal(await r.exited, 2, r.stderr);
+    assert.match(r.stderr, /cannot use Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+: .*(certificate|self[- ]signed)/i);
+  });
+
+  it('with the CA trusted (NODE_EXTRA_CA_CERTS), submitter and worker run a sweep over TLS', async () => {
+    const env = { NODE_EXTRA_CA_CERTS: ca };
+    const w = ferRun(['worker', '--redis', redis.url, '--queue', 'tls', '--backend', 'wasm', '--cache', join(tmp.dir, 'cache')], env);
+    procs.push(w);
+    const r = run(env);
+    assert.equal(await r.exited, 0, r.stderr);
+    assert.match(r.stderr, /1 cell\(s\): 1 trained, 0 reused, 0 failed, in \d+ s \(BullMQ workers via rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
+    assert.match(w.stderr, /training \(cell [0-9a-f]+, attempt 1\)/);
   });
 });
