@@ -98,15 +98,6 @@ function resolveRow(manifest: Manifest, rowIndex: number, validate: ValidateFunc
 }
 
 function checkReferences(m: Manifest, file: string, registry: PluginRegistry): void {
-  for (const [name, t] of Object.entries(m.trainings)) {
-    if (!t.folds) continue;
-    for (const d of t.datasets) {
-      const props = (registry.get('dataset', d.type).optionsSchema.properties ?? {}) as Record<string, unknown>;
-      if (!('fold' in props && 'folds' in props)) {
-        throw new InputError(`${file}: at /trainings/${name}/folds: dataset "${d.type}" has no "fold"/"folds" options, so it cannot be cross-validated. Remove "folds" or use a dataset that supports folds (e.g. ckplus).`);
-      }
-    }
-  }
   const trainings = Object.keys(m.trainings);
   m.columns.forEach((c, i) => {
     if (!(c.training in m.trainings)) {

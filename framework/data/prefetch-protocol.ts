@@ -1,10 +1,11 @@
+import type { DatasetRef } from './subject-folds.js';
 import type { PluginRef } from '../plugin/contract.js';
 import type { HostBatch } from './batch.js';
 
 /** What the batch-preparing worker needs to rebuild the training data and occluder on its own thread. */
 export interface PrefetchInit {
   pluginFiles: string[];
-  datasets: PluginRef[];
+  datasets: DatasetRef[];
   split: string;
   occluder: PluginRef | null;
   seed: number;

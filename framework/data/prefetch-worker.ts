@@ -7,6 +7,7 @@ import { FerError, InputError } from '../errors.js';
 import type { SampleSource } from './dataset.js';
 import { concatSources, subsetSource } from './concat-source.js';
 import { EpochBatches } from './epoch-batches.js';
+import { openSplit, pluginRefOf } from './subject-folds.js';
 import type { FromWorker, PrefetchInit, ToWorker } from './prefetch-protocol.js';
 
 /**
@@ -25,7 +26,7 @@ async function run(init: PrefetchInit): Promise<void> {
   const registry = new PluginRegistry(loaded);
   const dataCtx = createBuildContext({ registry, seed: 0, imageSize: init.imageSize, cacheDir: init.cacheDir });
   const sources: SampleSource[] = [];
-  for (const ref of init.datasets) sources.push(await (await dataCtx.build('dataset', ref)).open(init.split, init.imageSize));
+  for (const ref of init.datasets) sources.push(await openSplit(await dataCtx.build('dataset', pluginRefOf(ref)), ref, init.split, init.imageSize));
   const source = subsetSource(concatSources(sources), init.indices);
   const ctx = createBuildContext({ registry, seed: init.seed, imageSize: init.imageSize, cacheDir: init.cacheDir });
   const occluder = init.occluder ? await ctx.build('occluder', init.occluder) : null;

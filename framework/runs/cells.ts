@@ -1,6 +1,7 @@
 import type { ColumnSpec, EvaluationSpec, Manifest, ModelSpec, OptimizerSpec, TrainingSpec } from '../config/manifest.js';
 import type { ResolvedManifest } from '../config/resolve-manifest.js';
 import type { PluginRef } from '../plugin/contract.js';
+import type { DatasetRef } from '../data/subject-folds.js';
 import { configHash } from './hash.js';
 
 /** Bumped when the meaning of a cell's config changes, so old runs are not reused. */
@@ -54,9 +55,13 @@ export function datasetRefs(resolved: ResolvedManifest): PluginRef[] {
   return [...refs.values()];
 }
 
-/** A dataset reference with its fold options set (for k-fold trainings). */
-function withFold(ref: PluginRef, fold: number, folds: number): PluginRef {
-  return { ...ref, options: { ...ref.options, fold, folds } };
+/**
+ * A dataset reference for fold `fold` of a k-fold training: a dataset with fold options of its own
+ * (CK+'s protocol) gets them set; any other is divided by subject by fer-run (data/subject-folds.ts).
+ */
+function withFold(ref: PluginRef, fold: number, folds: number): DatasetRef {
+  const own = ref.options && 'fold' in ref.options && 'folds' in ref.options;
+  return own ? { ...ref, options: { ...ref.options, fold, folds } } : { ...ref, subjectFold: { fold, folds } };
 }
 
 /**

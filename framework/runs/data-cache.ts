@@ -1,4 +1,5 @@
 import type { Dataset, SampleSource } from '../data/dataset.js';
+import { openSplit, pluginRefOf, type DatasetRef } from '../data/subject-folds.js';
 import { InputError } from '../errors.js';
 import type { PluginRef } from '../plugin/contract.js';
 import { createBuildContext } from '../plugin/build-context.js';
@@ -20,7 +21,9 @@ export class DataCache {
     private readonly log: (l: string) => void,
   ) {}
 
-  async dataset(ref: PluginRef, imageSize: number): Promise<Dataset> {
+  async dataset(folded: DatasetRef, imageSize: number): Promise<Dataset> {
+    // One dataset for all the folds fer-run cuts from it.
+    const ref = pluginRefOf(folded);
     const key = `${refKey(ref)}@${imageSize}`;
     let d = this.datasets.get(key);
     if (!d) {
@@ -32,14 +35,14 @@ export class DataCache {
     return d;
   }
 
-  async open(ref: PluginRef, split: string, imageSize: number): Promise<SampleSource> {
+  async open(ref: DatasetRef, split: string, imageSize: number): Promise<SampleSource> {
     const d = await this.dataset(ref, imageSize);
-    if (!d.splits.includes(split)) throw new InputError(`dataset "${ref.type}" has no split "${split}"; its splits are ${d.splits.join(', ')}.`);
+    if (!ref.subjectFold && !d.splits.includes(split)) throw new InputError(`dataset "${ref.type}" has no split "${split}"; its splits are ${d.splits.join(', ')}.`);
     const key = `${refKey(ref)}@${imageSize}#${split}`;
     let s = this.sources.get(key);
     if (!s) {
-      this.log(`preparing ${d.title}, split ${split}, at ${imageSize} px`);
-      s = d.open(split, imageSize);
+      this.log(`preparing ${d.title}, split ${split}${ref.subjectFold ? ` of subject fold ${ref.subjectFold.fold + 1}/${ref.subjectFold.folds}` : ''}, at ${imageSize} px`);
+      s = openSplit(d, ref, split, imageSize);
       this.sources.set(key, s);
     }
     return s;

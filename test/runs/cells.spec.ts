@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { DatasetRef } from '../../framework/data/subject-folds.js';
 import { loadExperiment } from '../../framework/cli/session.js';
 import { expandCells } from '../../framework/runs/cells.js';
 import { pooled } from '../../framework/report/table.js';
@@ -42,12 +43,18 @@ describe('experiment expansion into cells', () => {
     });
   });
 
-  it('folds on a dataset without fold options is an input error at the training', async () => {
+  it('folds on a dataset without fold options of its own: fer-run cuts subject folds, for the training and the same dataset as test set', async () => {
     const m = tinyManifest();
     m.trainings.lab.folds = 5;
-    const r = await cli('validate', tmp.write('nofolds.json', m));
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /at \/trainings\/lab\/folds: dataset "synthetic-faces" has no "fold"\/"folds" options/);
+    const { resolved } = await loadExperiment(tmp.write('subject-folds.json', m), {});
+    const cells = expandCells(resolved, 'wasm');
+    assert.equal(cells.length, 2 * 5);
+    for (const c of cells) {
+      assert.deepEqual((c.config.training.datasets[0] as DatasetRef).subjectFold, { fold: c.fold, folds: 5 });
+      assert.equal((c.config.training.datasets[0].options as Record<string, unknown>).fold, undefined, 'the plugin options stay as they are');
+      for (const e of c.evaluations) assert.deepEqual((e.config.test.dataset as DatasetRef).subjectFold, { fold: c.fold, folds: 5 });
+    }
+    assert.equal(new Set(cells.map((c) => c.hash)).size, 10);
   });
 
   it('pools held-out predictions over folds', () => {

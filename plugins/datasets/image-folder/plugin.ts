@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { CANONICAL_CLASSES, definePlugin, didYouMean, hashString, InputError, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import { isAbsolute, join, sep } from 'node:path';
+import { CANONICAL_CLASSES, definePlugin, didYouMean, hashString, InputError, listLines, openImages, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 interface Options {
   root: string;
   classMap: Record<string, string>;
+  subjects?: { regex?: string; csv?: string };
   testFraction: number;
   maxBadFraction: number;
 }
@@ -16,6 +17,49 @@ const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 export function folderClass(folder: string, classMap: Record<string, string>): ExpressionClass | null {
   const target = (classMap[folder] ?? folder).toLowerCase();
   return (CANONICAL_CLASSES as readonly string[]).includes(target) ? (target as ExpressionClass) : null;
+}
+
+/**
+ * Each image's subject (person), from the first group of a regex on its path relative to the root
+ * ("/"-separated, e.g. "happy/S010_004.png" with "_(S\\d+)_|^[^/]+/(S\\d+)"), or from a CSV of
+ * file,subject lines (paths relative to the root; a "file,subject" header is allowed). Every image
+ * must get one: an image left without is an error naming it, never a silent drop.
+ */
+export function subjectsOf(ids: readonly string[], o: NonNullable<Options['subjects']>, root: string): string[] {
+  if ((o.regex === undefined) === (o.csv === undefined)) throw new InputError('image-folder: "subjects" takes exactly one of "regex" (on each file\'s path under the root) or "csv" (a file of file,subject lines).');
+  let subjectOf: (id: string) => string | undefined;
+  if (o.regex !== undefined) {
+    let re: RegExp;
+    try {
+      re = new RegExp(o.regex);
+    } catch (e) {
+      throw new InputError(`image-folder: subjects.regex ${JSON.stringify(o.regex)} is not a regular expression: ${(e as Error).message}.`);
+    }
+    subjectOf = (id) => {
+      const m = re.exec(id);
+      return m ? m.slice(1).find((g) => g !== undefined) : undefined;
+    };
+  } else {
+    const file = isAbsolute(o.csv!) ? o.csv! : join(root, o.csv!);
+    if (!existsSync(file)) throw new InputError(`image-folder: the subjects CSV ${file} does not exist. Give "subjects": {"csv": ...} a file of file,subject lines (paths relative to ${root}).`);
+    const map = new Map<string, string>();
+    for (const [i, l] of listLines(file).entries()) {
+      const [f, subject, ...rest] = l.text.split(',').map((x) => x.trim());
+      if (i === 0 && f.toLowerCase() === 'file' && subject?.toLowerCase() === 'subject') continue;
+      if (!subject || rest.length) throw new InputError(`${l.at}: expected "file,subject" (a path under ${root} and the person's id), got ${JSON.stringify(l.text)}.`);
+      map.set(f.replaceAll('\\', '/'), subject);
+    }
+    subjectOf = (id) => map.get(id);
+  }
+  const subjects = ids.map(subjectOf);
+  const missing = ids.filter((_, i) => !subjects[i]);
+  if (missing.length) {
+    throw new InputError(
+      `image-folder: ${missing.length} of ${ids.length} images get no subject from ${o.regex !== undefined ? `subjects.regex ${JSON.stringify(o.regex)} (its first group)` : `subjects.csv ${o.csv}`}, e.g. ${missing.slice(0, 3).join(', ')}. ` +
+        (o.regex !== undefined ? 'Fix the regex so that a group captures the person in every path.' : 'Add a line for each of them.'),
+    );
+  }
+  return subjects as string[];
 }
 
 /**
@@ -33,7 +77,16 @@ export default definePlugin<'dataset', Options>({
     properties: {
       root: { type: 'string' },
       classMap: { type: 'object', additionalProperties: { enum: [...CANONICAL_CLASSES] }, default: {}, description: 'folder name → canonical class (folders named after a class need no entry)' },
-      testFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.2, description: 'share of images in "test" when there are no train/test folders' },
+      testFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.2, description: 'share of images in "test" when there are no train/test folders (by subject when subjects are given)' },
+      subjects: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          regex: { type: 'string', description: 'the subject is the first group matching the path under root ("/"-separated), e.g. "^[^/]+/(S\\d+)_"' },
+          csv: { type: 'string', description: 'a CSV of file,subject lines, relative to root' },
+        },
+        description: 'who is in each image (one of regex, csv): the train/test split and "folds" then keep each person on one side',
+      },
       ...realDatasetOptions,
     },
   },
@@ -57,13 +110,17 @@ export default definePlugin<'dataset', Options>({
     if (all.length === 0) throw new InputError(`image-folder: no .jpg or .png images in class folders under ${o.root}.`);
     const present = new Set(folders.map((f) => folderClass(f, o.classMap)!));
     const classes = CANONICAL_CLASSES.filter((c) => present.has(c));
-    const entry = (x: { folder: string; file: string }): ImageEntry => ({ id: x.file.slice(o.root.length + 1), file: x.file, label: classes.indexOf(folderClass(x.folder, o.classMap)!) });
+    const idOf = (file: string) => file.slice(o.root.length + 1).split(sep).join('/');
+    const subjectList = o.subjects ? subjectsOf(all.map((x) => idOf(x.file)), o.subjects, o.root) : null;
+    const subjects = subjectList ? new Map(all.map((x, i) => [x.file, subjectList[i]])) : null;
+    const entry = (x: { folder: string; file: string }): ImageEntry => ({ id: idOf(x.file), file: x.file, label: classes.indexOf(folderClass(x.folder, o.classMap)!), ...(subjects ? { subject: subjects.get(x.file) } : {}) });
+    // Without split folders, a stable hash decides the side: of the subject when known (a person is never on both sides), else of the file.
+    // (A subject's draw goes through the RNG: ids such as person-1 … person-7 differ in one character, and the bare FNV hash of such strings stays close.)
+    const inTest = (x: { file: string }) =>
+      (subjects ? Rng.derive(0, `image-folder/test/${subjects.get(x.file)}`).nextU32() : hashString(x.file.slice(o.root.length))) / 2 ** 32 < o.testFraction;
     const splits: Record<string, ImageEntry[]> = hasSplits
       ? { train: scan(join(o.root, 'train')).map(entry), test: scan(join(o.root, 'test')).map(entry) }
-      : {
-          train: all.filter((x) => hashString(x.file.slice(o.root.length)) / 2 ** 32 >= o.testFraction).map(entry),
-          test: all.filter((x) => hashString(x.file.slice(o.root.length)) / 2 ** 32 < o.testFraction).map(entry),
-        };
+      : { train: all.filter((x) => !inTest(x)).map(entry), test: all.filter(inTest).map(entry) };
     splits.all = [...splits.train, ...splits.test];
     return {
       title: `image folder ${o.root}`,
