@@ -15,7 +15,7 @@ export type { ExpressionClass } from './data/labels.js';
 export { cachedSource } from './data/image-cache.js';
 export type { Produced, SampleRecord } from './data/image-cache.js';
 /** A real dataset's image files, decoded, cropped and cached; its layout checks and shared options. */
-export { insideRoot, landmarkHull, listLines, openImages, realDatasetOptions, regionsFromLandmarks, requireLayout } from './data/real-images.js';
+export { alignOption, insideRoot, landmarkHull, listLines, openImages, realDatasetOptions, regionsFromLandmarks, requireLayout } from './data/real-images.js';
 export type { ImageEntry } from './data/real-images.js';
 
 // Models: parameters, and the kernels that use the native backend's fused forms when it is active.

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
 import type { Dataset, ImageEntry } from '../../../framework/index.js';
 import { AFFECTNET_CODES } from './labels.js';
 
 interface Options {
+  align: boolean;
   root: string;
   classes: 'C7' | 'C8';
   occlusionList: string | null;
@@ -90,6 +91,7 @@ export default definePlugin<'dataset', Options>({
       classes: { enum: ['C7', 'C8'], default: 'C8', description: 'C7 drops contempt (Table 1); C8 keeps it (Table 2)' },
       occlusionList: { type: ['string', 'null'], default: null, description: "RAN's Occlusion-AffectNet list file, for the split \"occlusion\"" },
       ...realDatasetOptions,
+      ...alignOption,
     },
   },
   create(o, ctx): Dataset {
@@ -119,7 +121,7 @@ export default definePlugin<'dataset', Options>({
           ctx.log(`AffectNet occlusion list: ${r.entries.length} images evaluated, ${r.unknown.length} not found in validation.csv`);
           entries = r.entries;
         } else entries = list(split === 'train' ? 'training.csv' : 'validation.csv');
-        return openImages({ dataset: `affectnet-${o.classes}-${split}`, entries, cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, log: ctx.log });
+        return openImages({ dataset: `affectnet-${o.classes}-${split}`, entries, cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, align: o.align, log: ctx.log });
       },
     };
   },

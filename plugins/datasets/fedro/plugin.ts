@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { C7_CLASSES, definePlugin, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, definePlugin, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 /** FED-RO class folders → canonical classes ("neural" is the circulating spelling of neutral). */
@@ -27,7 +27,7 @@ export function fedroEntries(root: string): ImageEntry[] {
   return entries;
 }
 
-export default definePlugin<'dataset', { root: string; expected: number; maxBadFraction: number }>({
+export default definePlugin<'dataset', { root: string; expected: number; maxBadFraction: number; align: boolean }>({
   kind: 'dataset',
   name: 'fedro',
   description: 'FED-RO (realistic occlusions, test only): <root>/<class>/occ_img_N.jpg with classes anger, disgust, fear, happy, neural|neutral, sad, surprise.',
@@ -39,6 +39,7 @@ export default definePlugin<'dataset', { root: string; expected: number; maxBadF
       root: { type: 'string', description: 'the FED-RO directory' },
       expected: { type: 'integer', minimum: 1, default: 400, description: 'images the paper reports (the circulating copy has 381)' },
       ...realDatasetOptions,
+      ...alignOption,
     },
   },
   create(o, ctx): Dataset {
@@ -53,7 +54,7 @@ export default definePlugin<'dataset', { root: string; expected: number; maxBadF
       synthetic: false,
       classes: C7_CLASSES,
       splits: ['test'],
-      open: (_split, size) => openImages({ dataset: 'fedro', entries, cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, log: ctx.log }),
+      open: (_split, size) => openImages({ dataset: 'fedro', entries, cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, align: o.align, log: ctx.log }),
     };
   },
 });

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
-import { CANONICAL_CLASSES, definePlugin, didYouMean, hashString, InputError, listLines, openImages, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
+import { alignOption, CANONICAL_CLASSES, definePlugin, didYouMean, hashString, InputError, listLines, openImages, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 interface Options {
+  align: boolean;
   root: string;
   classMap: Record<string, string>;
   subjects?: { regex?: string; csv?: string };
@@ -88,6 +89,7 @@ export default definePlugin<'dataset', Options>({
         description: 'who is in each image (one of regex, csv): the train/test split and "folds" then keep each person on one side',
       },
       ...realDatasetOptions,
+      ...alignOption,
     },
   },
   create(o, ctx): Dataset {
@@ -123,11 +125,11 @@ export default definePlugin<'dataset', Options>({
       : { train: all.filter((x) => !inTest(x)).map(entry), test: all.filter(inTest).map(entry) };
     splits.all = [...splits.train, ...splits.test];
     return {
-      title: `image folder ${o.root}`,
+      title: `image folder ${o.root}${o.align ? ' (faces aligned by fer-run)' : ''}`,
       synthetic: false,
       classes,
       splits: Object.keys(splits),
-      open: (split, size) => openImages({ dataset: `image-folder-${hashString(o.root).toString(16)}-${split}`, entries: splits[split], cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, log: ctx.log }),
+      open: (split, size) => openImages({ dataset: `image-folder-${hashString(o.root).toString(16)}-${split}`, entries: splits[split], cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, align: o.align, log: ctx.log }),
     };
   },
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { C7_CLASSES, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
 import type { Dataset, ImageEntry } from '../../../framework/index.js';
 import { RAFDB_CODES } from './labels.js';
 
@@ -8,13 +8,17 @@ interface Options {
   root: string;
   occlusionList: string | null;
   maxBadFraction: number;
+  align: boolean;
 }
 
 const LIST = 'EmoLabel/list_patition_label.txt';
 const LAYOUT = `${LIST} (lines "train_00001.jpg 5") and Image/aligned/train_00001_aligned.jpg`;
 
-/** Parses the label list into train/test entries of the aligned images. */
-export function rafdbEntries(root: string): { train: ImageEntry[]; test: ImageEntry[] } {
+/**
+ * Parses the label list into train/test entries of the aligned images, or with `original` of the
+ * original photos (Image/original/train_00001.jpg), for fer-run's own alignment.
+ */
+export function rafdbEntries(root: string, original = false): { train: ImageEntry[]; test: ImageEntry[] } {
   const listFile = join(root, LIST);
   const out = { train: [] as ImageEntry[], test: [] as ImageEntry[] };
   listLines(listFile).forEach(({ text: line, at }) => {
@@ -23,7 +27,7 @@ export function rafdbEntries(root: string): { train: ImageEntry[]; test: ImageEn
       const cls = RAFDB_CODES[code];
       if (!cls) throw new InputError(`${at}: label "${codeText}" is not one of RAF-DB's codes 1–7 (line "${line}").`);
       const stem = name.replace(/\.[^.]+$/, '');
-      const file = insideRoot(join(root, 'Image', 'aligned'), `${stem}_aligned.jpg`, at);
+      const file = original ? insideRoot(join(root, 'Image', 'original'), `${stem}.jpg`, at) : insideRoot(join(root, 'Image', 'aligned'), `${stem}_aligned.jpg`, at);
       const split = stem.startsWith('train') ? out.train : stem.startsWith('test') ? out.test : null;
       if (!split) throw new InputError(`${at}: "${name}" is neither a train_ nor a test_ image.`);
       split.push({ id: stem, file, label: C7_CLASSES.indexOf(cls) });
@@ -68,11 +72,13 @@ export default definePlugin<'dataset', Options>({
       root: { type: 'string', description: 'the RAF-DB basic directory (holding EmoLabel/ and Image/)' },
       occlusionList: { type: ['string', 'null'], default: null, description: "RAN's Occlusion-RAF-DB list file, for the split \"occlusion\"" },
       ...realDatasetOptions,
+      ...alignOption,
     },
   },
   create(o, ctx): Dataset {
-    requireLayout('RAF-DB', o.root, [LIST, 'Image/aligned'], LAYOUT);
-    const { train, test } = rafdbEntries(o.root);
+    // With align, the original photos (Image/original/) are detected and cropped by fer-run's rule instead of RAF-DB's own alignment.
+    requireLayout('RAF-DB', o.root, [LIST, o.align ? 'Image/original' : 'Image/aligned'], o.align ? LAYOUT.replace('Image/aligned/train_00001_aligned.jpg', 'Image/original/train_00001.jpg') : LAYOUT);
+    const { train, test } = rafdbEntries(o.root, o.align);
     let occlusion: ImageEntry[] | null = null;
     if (o.occlusionList) {
       if (!existsSync(o.occlusionList)) throw new InputError(`rafdb: the occlusion list ${o.occlusionList} does not exist. Give the path of RAN's Occlusion-RAF-DB list, or null.`);
@@ -81,13 +87,13 @@ export default definePlugin<'dataset', Options>({
       ctx.log(`RAF-DB occlusion list: ${r.entries.length} images evaluated, ${r.duplicates} duplicate line(s) removed, ${r.unknown.length} not in the test list${r.unknown.length ? ` (${r.unknown.slice(0, 5).join(', ')})` : ''}`);
     }
     return {
-      title: 'RAF-DB (basic)',
+      title: o.align ? 'RAF-DB (basic, original photos aligned by fer-run)' : 'RAF-DB (basic)',
       synthetic: false,
       classes: C7_CLASSES,
       splits: occlusion ? ['train', 'test', 'occlusion'] : ['train', 'test'],
       async open(split, size) {
         const entries = split === 'train' ? train : split === 'test' ? test : occlusion!;
-        return openImages({ dataset: `rafdb-${split}`, entries, cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, log: ctx.log });
+        return openImages({ dataset: `rafdb-${split}`, entries, cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, align: o.align, log: ctx.log });
       },
     };
   },

@@ -1,0 +1,126 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { writeJsonAtomic } from '../runs/atomic.js';
+import type { Box } from './dataset.js';
+
+/**
+ * Face alignment for photo datasets: @vladmandic/face-api's SSD-MobileNet v1 face detector and
+ * 68-point landmark net (their weights ship inside the npm package, MIT), run once per image, the
+ * results cached on disk so that a second run, or another image size, detects nothing again.
+ *
+ * The crop rule, from the eye centres L and R (means of landmarks 36–41 and 42–47) and their
+ * distance d: a square of side 2.3·d centred 0.45·d below the eyes' midpoint, so the eyes sit at
+ * 30% of the height and the mouth inside the lower half, whatever the photo's framing. Parts
+ * beyond the photo's border are filled by repeating its edge pixels. The face is not rotated:
+ * the networks see faces as the datasets' aligned releases give them, tilted as the person was.
+ */
+export const ALIGN_SIDE = 2.3;
+export const ALIGN_DROP = 0.45;
+
+/** What detection found in one image, in its pixels: 68 landmarks [x0, y0, …] and the detector's score; null when no face. */
+export type Detection = { landmarks: number[]; score: number } | null;
+
+const require = createRequire(import.meta.url);
+
+interface FaceApi {
+  nets: { ssdMobilenetv1: { loadFromDisk(dir: string): Promise<void> }; faceLandmark68Net: { loadFromDisk(dir: string): Promise<void> } };
+  SsdMobilenetv1Options: new (o: { minConfidence: number }) => unknown;
+  detectSingleFace(input: tf.Tensor3D, options: unknown): { withFaceLandmarks(): Promise<{ detection: { score: number }; landmarks: { positions: { x: number; y: number }[] } } | undefined> };
+}
+
+let faceApi: Promise<FaceApi> | null = null;
+let networkRuns = 0;
+
+/** How many photos the networks have looked at in this process (the cache's hits do not count). */
+export function faceDetectionRuns(): number {
+  return networkRuns;
+}
+
+/** face-api's node-wasm build on this process's tfjs (its main entry wants tfjs-node), with the two nets loaded. */
+function loadFaceApi(): Promise<FaceApi> {
+  faceApi ??= (async () => {
+    const api = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    const models = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+    await api.nets.ssdMobilenetv1.loadFromDisk(models);
+    await api.nets.faceLandmark68Net.loadFromDisk(models);
+    return api;
+  })();
+  return faceApi;
+}
+
+/** The eye centres (means of the 68-point eye contours). */
+export function eyeCentres(landmarks: readonly number[]): { left: [number, number]; right: [number, number] } {
+  const mean = (from: number, to: number): [number, number] => {
+    let x = 0;
+    let y = 0;
+    for (let i = from; i <= to; i++) (x += landmarks[2 * i]), (y += landmarks[2 * i + 1]);
+    return [x / (to - from + 1), y / (to - from + 1)];
+  };
+  return { left: mean(36, 41), right: mean(42, 47) };
+}
+
+/** The aligned square crop of a face (the rule above), in the photo's pixels. */
+export function alignedCrop(landmarks: readonly number[]): Box {
+  const { left, right } = eyeCentres(landmarks);
+  const d = Math.hypot(right[0] - left[0], right[1] - left[1]);
+  const side = ALIGN_SIDE * d;
+  const cx = (left[0] + right[0]) / 2;
+  const cy = (left[1] + right[1]) / 2 + ALIGN_DROP * d;
+  return { x: cx - side / 2, y: cy - side / 2, w: side, h: side };
+}
+
+/**
+ * Detections of many image files, read from and written to one cache file per dataset; entries are
+ * keyed by path, size and modification time, so an edited photo is detected again.
+ */
+export class FaceDetections {
+  private readonly known: Record<string, Detection>;
+  private dirty = false;
+
+  constructor(private readonly cacheFile: string) {
+    this.known = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as { faces: Record<string, Detection> }).faces : {};
+  }
+
+  private key(file: string): string {
+    const s = statSync(file);
+    return `${file}|${s.size}|${Math.round(s.mtimeMs)}`;
+  }
+
+  /** The detection of each file, running the networks only on files the cache does not know. Unreadable files throw. */
+  async detect(file: string): Promise<Detection> {
+    const key = this.key(file);
+    if (key in this.known) return this.known[key];
+    const api = await loadFaceApi();
+    networkRuns++;
+    const { data, info } = await sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    // Detection runs on the wasm backend whatever the run trains on: its convolutions are 7× faster
+    // there than on tfjs's stock cpu kernels (0.35 s against 2.4 s a photo here), and no model
+    // tensor is touched meanwhile.
+    const trainingBackend = tf.getBackend();
+    if (trainingBackend !== 'wasm') await tf.setBackend('wasm');
+    let found: Detection = null;
+    try {
+      const image = tf.tensor3d(new Uint8Array(data.buffer, data.byteOffset, data.length), [info.height, info.width, 3], 'int32');
+      try {
+        const r = await api.detectSingleFace(image, new api.SsdMobilenetv1Options({ minConfidence: 0.3 })).withFaceLandmarks();
+        if (r) found = { landmarks: r.landmarks.positions.flatMap((p) => [p.x, p.y]), score: r.detection.score };
+      } finally {
+        image.dispose();
+      }
+    } finally {
+      if (trainingBackend !== 'wasm') await tf.setBackend(trainingBackend);
+    }
+    this.known[key] = found;
+    this.dirty = true;
+    return found;
+  }
+
+  /** Writes what was detected since (atomically). */
+  save(): void {
+    if (this.dirty) writeJsonAtomic(this.cacheFile, { format: 'fer-run-face-detections/1', faces: this.known });
+    this.dirty = false;
+  }
+}
