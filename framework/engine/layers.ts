@@ -55,6 +55,13 @@ export class ParamBuilder {
     };
   }
 
+  /** A per-channel affine map x·weights + biases (a "scale layer", as dlib's nets have instead of batch norm). */
+  scale(name: string, channels: number) {
+    const w = this.add(`${name}/weights`, new Float32Array(channels).fill(1), [channels], true) as unknown as tf.Tensor1D;
+    const b = this.add(`${name}/biases`, new Float32Array(channels), [channels], true) as unknown as tf.Tensor1D;
+    return (x: tf.Tensor4D): tf.Tensor4D => tf.add(tf.mul(x, w), b) as tf.Tensor4D;
+  }
+
   batchNorm(name: string, channels: number, momentum = 0.9, gammaInit = 1) {
     const gamma = this.add(`${name}/gamma`, new Float32Array(channels).fill(gammaInit), [channels], true) as unknown as tf.Tensor1D;
     const beta = this.add(`${name}/beta`, new Float32Array(channels), [channels], true) as unknown as tf.Tensor1D;

@@ -1,0 +1,122 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { definePlugin, globalAvgPool, InputError, loadPretrained, ParamBuilder, relu } from '../../../framework/index.js';
+import type { Backbone } from '../../../framework/index.js';
+
+interface Options {
+  pretrained: boolean;
+}
+
+/** face-api's face-recognition net (a dlib ResNet for face identity, 128-d descriptors), as shipped in its npm package. */
+const require = createRequire(import.meta.url);
+export const FACE_RECOGNITION_WEIGHTS = () => join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model', 'face_recognition_model-weights_manifest.json');
+
+/** The net's mean RGB (face-api subtracts it, then divides by 255). */
+const MEAN_RGB = [122.782, 117.001, 104.298];
+
+type Fwd = (x: tf.Tensor4D) => tf.Tensor4D;
+
+/** Side after a 'valid' k×k convolution or pool of stride s. */
+const valid = (side: number, k: number, s: number) => Math.floor((side - k) / s) + 1;
+
+/** Res_low's side, and whether the net still has at least one pixel at its end, for a square input of `size`. */
+export function faceResnetSides(size: number): { low: number; last: number } {
+  const low = valid(valid(size, 7, 2), 3, 2);
+  let side = low;
+  // Four downsampling blocks: the shortcut's 2×2 average pool sets the side (the body is zero-padded to it).
+  for (let i = 0; i < 4; i++) side = Math.floor(side / 2);
+  return { low, last: side };
+}
+
+/**
+ * The face-recognition ResNet of face-api (dlib's metric-learning net): conv layers with biases and
+ * a per-channel scale instead of batch norm; residual blocks whose downsampling shortcut is a 2×2
+ * average pool zero-padded to twice the channels. Res_low = the 7×7/2 stem, its 3×3/2 max-pool and
+ * the three 32-channel blocks; Res_up = the 64-, 128- and 256-channel stages, global average pooling
+ * (256 features; the identity head is left out). Variable names are face-api's, so its weights load
+ * by name, every tensor checked.
+ */
+function buildFaceResnet(seed: number, imageSize: number): Backbone {
+  const pb = new ParamBuilder('backbone', seed);
+  const layer = (name: string, k: number, cin: number, cout: number, stride: number, withRelu: boolean): Fwd => {
+    const conv = pb.conv(`${name}/conv`, k, cin, cout, stride, stride === 2 ? 'valid' : 'same', true);
+    const scale = pb.scale(`${name}/scale`, cout);
+    return (x) => {
+      const y = scale(conv(x));
+      return withRelu ? relu(y) : y;
+    };
+  };
+  const residual = (name: string, c: number): Fwd => {
+    const c1 = layer(`${name}/conv1`, 3, c, c, 1, true);
+    const c2 = layer(`${name}/conv2`, 3, c, c, 1, false);
+    return (x) => relu(tf.add(c2(c1(x)), x) as tf.Tensor4D);
+  };
+  const residualDown = (name: string, cin: number, cout: number): Fwd => {
+    const c1 = layer(`${name}/conv1`, 3, cin, cout, 2, true);
+    const c2 = layer(`${name}/conv2`, 3, cout, cout, 1, false);
+    return (x) => {
+      let out = c2(c1(x));
+      let pooled = tf.avgPool(x, 2, 2, 'valid') as tf.Tensor4D;
+      // The body's valid 3×3/2 convolution can end one pixel short of the pool: zeros fill the last row and column.
+      const [n, h, w] = pooled.shape;
+      if (out.shape[1] < h || out.shape[2] < w) out = tf.pad(out, [[0, 0], [0, h - out.shape[1]], [0, w - out.shape[2]], [0, 0]]);
+      if (cin !== cout) pooled = tf.concat([pooled, tf.zeros([n, h, w, cout - cin])], 3);
+      return relu(tf.add(pooled, out) as tf.Tensor4D);
+    };
+  };
+
+  const { low: lowSide, last } = faceResnetSides(imageSize);
+  if (last < 1) {
+    let least = imageSize;
+    while (faceResnetSides(least).last < 1) least++;
+    throw new InputError(`backbone "face-resnet": an input of ${imageSize} px is too small for its five downsamplings; use imageSize ${least} or more (face-api runs it at 150).`);
+  }
+  const stem = layer('conv32_down', 7, 3, 32, 2, true);
+  const stage1 = [1, 2, 3].map((i) => residual(`conv32_${i}`, 32));
+  const rest: Fwd[] = [
+    residualDown('conv64_down', 32, 64),
+    ...[1, 2, 3].map((i) => residual(`conv64_${i}`, 64)),
+    residualDown('conv128_down', 64, 128),
+    ...[1, 2].map((i) => residual(`conv128_${i}`, 128)),
+    residualDown('conv256_down', 128, 256),
+    ...[1, 2].map((i) => residual(`conv256_${i}`, 256)),
+    residualDown('conv256_down_out', 256, 256),
+  ];
+  // fer-run feeds images in [−1, 1] (x/127.5 − 1); the net was trained on (x − mean)/255 = 0.5·x' + (127.5 − mean)/255.
+  const offset = tf.tensor1d(MEAN_RGB.map((m) => (127.5 - m) / 255));
+  return {
+    params: pb.params,
+    low(x) {
+      let y = stem(tf.add(tf.mul(x, 0.5), offset) as tf.Tensor4D);
+      y = tf.maxPool(y, 3, 2, 'valid');
+      return stage1.reduce((h, f) => f(h), y);
+    },
+    up(h) {
+      return globalAvgPool(rest.reduce((y, f) => f(y), h));
+    },
+    lowShape: [lowSide, lowSide, 32],
+    featureDim: 256,
+  };
+}
+
+export default definePlugin<'backbone', Options>({
+  kind: 'backbone',
+  name: 'face-resnet',
+  description: "face-api's face-recognition ResNet (dlib's, trained for face identity), pretrained from the weights in its npm package (nothing to download); pretrained: false trains the same net from scratch.",
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { pretrained: { type: 'boolean', default: true, description: "start from face-api's face-recognition weights (installed with fer-run); false: random weights, the ablation" } },
+  },
+  create(o, ctx) {
+    const net = buildFaceResnet(ctx.seed('backbone'), ctx.imageSize);
+    if (o.pretrained) {
+      const file = FACE_RECOGNITION_WEIGHTS();
+      // face-api calls a convolution's kernel "filters"; its identity head (fc) has no place in a backbone.
+      const n = loadPretrained(file, net.params, 'backbone', { rename: (key) => key.replace(/\/kernel$/, '/filters'), exactly: { except: ['fc'] } });
+      ctx.log(`backbone face-resnet: ${n} tensors from face-api's face-recognition net (${file})`);
+    }
+    return net;
+  },
+});
