@@ -192,7 +192,7 @@ export async function openImages(o: {
 }
 
 export const realDatasetOptions = {
-  maxBadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.01, description: 'fail when more than this fraction of images cannot be read (they are skipped and listed otherwise; with align, images without a detected face count too)' },
+  maxBadFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.01, description: 'fail when more than this fraction of images cannot be read (they are skipped and listed otherwise)' },
 } as const;
 
 /** The `align` option of photo datasets (image-folder, fedro, rafdb's original images, affectnet). */
@@ -200,6 +200,6 @@ export const alignOption = {
   align: {
     type: 'boolean',
     default: false,
-    description: "detect the face and its 68 landmarks (face-api's SSD-MobileNet and landmark nets, once per photo, cached) and crop it by the eyes: a square of 2.3× the eye distance, centred 0.45× below their midpoint; gives every image its eye and mouth boxes",
+    description: "detect the face and its 68 landmarks (face-api's SSD-MobileNet and landmark nets, once per photo, cached) and crop it by the eyes: a square of 2.3× the eye distance, centred 0.45× below their midpoint; gives every image its eye and mouth boxes (a photo without a face is skipped and counts towards maxBadFraction)",
   },
 } as const;

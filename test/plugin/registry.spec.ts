@@ -35,9 +35,10 @@ describe('plugin discovery and the registry', () => {
 
   it('finds the project plugins of every kind', async () => {
     const r = await loadRegistry();
-    assert.deepEqual(r.names('backbone'), ['resnet-mini', 'resnet18', 'resnet50']);
+    assert.deepEqual(r.names('backbone'), ['face-resnet', 'resnet-mini', 'resnet18', 'resnet50']);
     assert.deepEqual(r.names('attention'), ['none', 'occlusion-mask']);
     assert.deepEqual(r.names('discriminator'), ['mlp', 'none']);
+    assert.deepEqual(r.names('launcher'), ['bullmq', 'local', 'processes']);
     assert.ok(r.names('occluder').includes('block') && r.names('occluder').includes('natural'));
     assert.ok(r.names('dataset').includes('synthetic-faces'));
   });
@@ -107,7 +108,7 @@ describe('plugin discovery and the registry', () => {
   it('`fer-run plugins` lists kinds, names, descriptions and options', async () => {
     const r = await cli('plugins');
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /BACKBONE plugins\n {2}resnet-mini {2}— /);
+    assert.match(r.stdout, /BACKBONE plugins\n(?:.*\n)*? {2}resnet-mini {2}— /);
     assert.match(r.stdout, /widths: integer\[\] = \[16,32,64,128\]/);
   });
 });
