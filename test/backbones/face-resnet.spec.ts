@@ -60,9 +60,12 @@ describe("the face-resnet backbone: face-api's face-recognition net, pretrained 
   });
 
   it('an image size too small for its five downsamplings is an input error naming the least size', async () => {
-    await assert.rejects(backbone({ pretrained: false }, 64), /an input of 64 px is too small .* use imageSize 71 or more/);
-    assert.equal(faceResnetSides(71).last, 1);
-    assert.equal(faceResnetSides(70).last, 0);
-    await backbone({ pretrained: false }, 71);
+    await assert.rejects(backbone({ pretrained: false }, 80), /an input of 80 px is too small .* use imageSize 103 or more/);
+    assert.equal(faceResnetSides(103).smallest, 3);
+    assert.equal(faceResnetSides(102).smallest, 2);
+    const net = await backbone({ pretrained: false }, 103);
+    const s = { training: false, updates: [] };
+    // Every block's body still has output pixels: no empty convolution anywhere.
+    assert.deepEqual(net.up(net.low(tf.zeros([1, 103, 103, 3]), s), s).shape, [1, 256]);
   });
 });

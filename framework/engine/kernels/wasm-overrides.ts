@@ -56,11 +56,13 @@ function override(name: string, fast: (args: Parameters<tf.KernelFunc>[0], x: tf
   });
 }
 
-let registered = false;
+// Once per process, whichever copy of this module asks first (kernels are registered process-wide).
+const REGISTERED = Symbol.for('fer-run.wasmOverrides');
 
 export function registerWasmOverrides(): void {
-  if (registered) return;
-  registered = true;
+  const g = globalThis as { [REGISTERED]?: boolean };
+  if (g[REGISTERED]) return;
+  g[REGISTERED] = true;
   override('Identity', (args, x) => {
     (args.backend as tf.KernelBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };

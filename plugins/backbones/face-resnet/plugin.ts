@@ -20,13 +20,21 @@ type Fwd = (x: tf.Tensor4D) => tf.Tensor4D;
 /** Side after a 'valid' k×k convolution or pool of stride s. */
 const valid = (side: number, k: number, s: number) => Math.floor((side - k) / s) + 1;
 
-/** Res_low's side, and whether the net still has at least one pixel at its end, for a square input of `size`. */
-export function faceResnetSides(size: number): { low: number; last: number } {
+/**
+ * Res_low's side for a square input of `size`, and the smallest side a downsampling block's body
+ * sees: its valid 3×3/2 convolution needs at least 3 pixels (below that face-api's own net would
+ * run an empty convolution).
+ */
+export function faceResnetSides(size: number): { low: number; smallest: number } {
   const low = valid(valid(size, 7, 2), 3, 2);
   let side = low;
-  // Four downsampling blocks: the shortcut's 2×2 average pool sets the side (the body is zero-padded to it).
-  for (let i = 0; i < 4; i++) side = Math.floor(side / 2);
-  return { low, last: side };
+  let smallest = low;
+  // Four downsampling blocks: each body sees `side`; the shortcut's 2×2 average pool halves it.
+  for (let i = 0; i < 4; i++) {
+    smallest = Math.min(smallest, side);
+    side = Math.floor(side / 2);
+  }
+  return { low, smallest };
 }
 
 /**
@@ -66,10 +74,10 @@ function buildFaceResnet(seed: number, imageSize: number): Backbone {
     };
   };
 
-  const { low: lowSide, last } = faceResnetSides(imageSize);
-  if (last < 1) {
+  const { low: lowSide, smallest } = faceResnetSides(imageSize);
+  if (smallest < 3) {
     let least = imageSize;
-    while (faceResnetSides(least).last < 1) least++;
+    while (faceResnetSides(least).smallest < 3) least++;
     throw new InputError(`backbone "face-resnet": an input of ${imageSize} px is too small for its five downsamplings; use imageSize ${least} or more (face-api runs it at 150).`);
   }
   const stem = layer('conv32_down', 7, 3, 32, 2, true);

@@ -108,8 +108,11 @@ export interface WorkerFault {
   recomputed: boolean;
 }
 
-const faults: WorkerFault[] = [];
-const faultListeners = new Set<(f: WorkerFault) => void>();
+// Process-wide, like the pool itself (see POOL_KEY below): a fault of the one pool reaches every listener.
+const FAULTS_KEY = Symbol.for('fer-run.simdWorkerFaults');
+const faultState = ((globalThis as { [FAULTS_KEY]?: { faults: WorkerFault[]; listeners: Set<(f: WorkerFault) => void> } })[FAULTS_KEY] ??= { faults: [], listeners: new Set() });
+const faults = faultState.faults;
+const faultListeners = faultState.listeners;
 
 /** Every worker fault of this process so far (the run record counts those of its cell). */
 export function simdWorkerFaults(): readonly WorkerFault[] {
@@ -220,16 +223,22 @@ function create(backend: WasmBackendInternals, memory: WebAssembly.Memory): Simd
   };
 }
 
-let cached: { backend: object; kernels: SimdKernels | null } | null = null;
+/**
+ * One pool per wasm backend per process, even when this module is loaded twice (the same file
+ * imported as CommonJS by one part of a program and as an ES module by another, or two copies of
+ * fer-run): two pools would be two sets of workers on one heap, and two kernel registrations.
+ */
+const POOL_KEY = Symbol.for('fer-run.simdKernels');
+const shared = globalThis as { [POOL_KEY]?: { backend: object; kernels: SimdKernels | null } };
 
 /** The kernels on the active wasm backend, or null on other backends. */
 export function simdKernels(): SimdKernels | null {
   if (tf.getBackend() !== 'wasm') return null;
   const backend = tf.backend() as unknown as WasmBackendInternals;
-  if (cached?.backend !== backend) {
+  if (shared[POOL_KEY]?.backend !== backend) {
     // The threaded build hands its memory to the module (wasmMemory); the single-threaded one exports it.
     const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
-    cached = { backend, kernels: memory ? create(backend, memory) : null };
+    shared[POOL_KEY] = { backend, kernels: memory ? create(backend, memory) : null };
   }
-  return cached.kernels;
+  return shared[POOL_KEY]!.kernels;
 }
