@@ -55,10 +55,13 @@ export function registerCommands(program: Command): void {
     const { resolved, container, pluginDirs } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
     const registry = registryOf(container);
     const d = dirs(o);
-    const launcher = await buildLauncher(registry, launcherRef(resolved.manifest.launcher, o), d.cacheDir);
+    const ref = launcherRef(resolved.manifest.launcher, o);
+    const launcher = await buildLauncher(registry, ref, d.cacheDir);
+    // Where the cells run is said unless it is this process (the default).
+    const where = ref.type === 'local' ? '' : launcher.title;
     const backend = await selectBackend(o.backend ?? resolved.manifest.backend);
     if (backend.notice) process.stderr.write(`fer-run: ${backend.notice}\n`);
-    process.stderr.write(`fer-run: backend ${describeBackend(backend)}${launcher.title === 'in process' ? '' : `; cells run on ${launcher.title}`}\n`);
+    process.stderr.write(`fer-run: backend ${describeBackend(backend)}${where && `; cells run on ${where}`}\n`);
     const started = Date.now();
     bindRunServices(container, { backend, launcher, ...d, projectDir: process.cwd(), pluginDirs: pluginDirs.map((p) => resolve(p)), log: (l) => process.stderr.write(`${l}\n`) });
     const outcomes = await runExperiment(resolved, runServices(container), { force: o.force });
@@ -69,7 +72,7 @@ export function registerCommands(program: Command): void {
     const failed = outcomes.filter((x) => x.status === 'failed');
     const secs = ((Date.now() - started) / 1000).toFixed(0);
     const count = (status: string) => outcomes.filter((x) => x.status === status).length;
-    process.stderr.write(`fer-run: ${outcomes.length} cell(s): ${count('done')} trained, ${count('reused')} reused, ${failed.length} failed, in ${secs} s${launcher.title === 'in process' ? '' : ` (${launcher.title})`}\n`);
+    process.stderr.write(`fer-run: ${outcomes.length} cell(s): ${count('done')} trained, ${count('reused')} reused, ${failed.length} failed, in ${secs} s${where && ` (${where})`}\n`);
     if (failed.length) throw new RunError(`${failed.length} cell(s) failed: ${failed.map((f) => `${f.cell.row}/${f.cell.training}/seed ${f.cell.seed}: ${f.error}`).join('; ')}. See status.json and log.txt in their run directories.`);
   });
 

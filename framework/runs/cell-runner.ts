@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NATIVE_GC_FLAG } from '../engine/native/addon.js';
 import { InputError, RunError } from '../errors.js';
@@ -24,8 +25,11 @@ export interface CellRunner {
 export interface RunnerOptions {
   /** The record store the child writes: a shared runs directory, or a worker's scratch one. */
   runsDir: string;
-  /** OMP_NUM_THREADS for the child (oneDNN's and XNNPACK's threads), when several share the cores. */
-  threads?: number;
+  /**
+   * How many runners share this machine's cores: each child then gets cores / sharing compute
+   * threads (OMP_NUM_THREADS, read by oneDNN and XNNPACK), unless the user set OMP_NUM_THREADS.
+   */
+  sharing?: number;
   progress?: boolean;
 }
 
@@ -41,7 +45,7 @@ const CHILD = here.replace(/cell-runner\.(ts|js)$/, (_m, ext) => `cell-runner-ch
 export function startCellRunner(spec: RunnerSpec, o: RunnerOptions): CellRunner {
   // The native backend trains faster with V8's GC on one thread (cli/relaunch.ts); V8 reads the flag only at start-up.
   const execArgv = spec.backend === 'native' && !process.execArgv.includes(NATIVE_GC_FLAG) ? [...process.execArgv, NATIVE_GC_FLAG] : process.execArgv;
-  const env = o.threads ? { ...process.env, OMP_NUM_THREADS: String(o.threads) } : process.env;
+  const env = o.sharing && !process.env.OMP_NUM_THREADS ? { ...process.env, OMP_NUM_THREADS: String(Math.max(1, Math.floor(cpus().length / o.sharing))) } : process.env;
   const child: ChildProcess = fork(CHILD, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let exit: string | null = null;
   let pending: { resolve: (r: CellResult) => void; reject: (e: Error) => void } | null = null;

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, hostname, tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import {
@@ -164,7 +164,6 @@ export default definePlugin<'launcher', Options>({
       const name = queueName(o.queue, env.runner.backend);
       const { UnrecoverableError, Worker } = await import('bullmq');
       const connection = await connect(o.redis, (e) => env.log(`Redis: ${e.message} (reconnecting)`));
-      const threads = process.env.OMP_NUM_THREADS ? undefined : Math.max(1, Math.floor(cpus().length / env.concurrency));
       const runners = new Set<CellRunner>();
       const here = `${hostname()} (pid ${process.pid})`;
       const worker = new Worker<JobData, JobResult>(
@@ -176,7 +175,7 @@ export default definePlugin<'launcher', Options>({
           // A cell handed out again after its worker died resumes from the shared checkpoint instead of starting over.
           const force = cellJob.force && job.attemptsStarted <= 1;
           const runsDir = env.checkpointsDir ?? mkdtempSync(join(tmpdir(), 'fer-run-cell-'));
-          const runner = startCellRunner(env.runner, { runsDir, threads });
+          const runner = startCellRunner(env.runner, { runsDir, sharing: env.concurrency });
           runners.add(runner);
           env.log(`${cellJob.label}: training (cell ${job.id}, attempt ${job.attemptsStarted})`);
           try {

@@ -1,4 +1,3 @@
-import { cpus } from 'node:os';
 import { definePlugin, startCellRunner, type CellJob, type CellResult, type CellRunner } from '../../../framework/index.js';
 
 interface Options {
@@ -21,7 +20,6 @@ export default definePlugin<'launcher', Options>({
   create: ({ jobs }) => ({
     title: `${jobs} processes`,
     async *launch(cells, env) {
-      const threads = process.env.OMP_NUM_THREADS ? undefined : Math.max(1, Math.floor(cpus().length / jobs));
       const queue = [...cells];
       const runners: CellRunner[] = [];
       const running = new Map<number, Promise<{ slot: number; result: CellResult }>>();
@@ -35,7 +33,7 @@ export default definePlugin<'launcher', Options>({
       };
       try {
         for (let slot = 0; slot < Math.min(jobs, queue.length); slot++) {
-          runners[slot] = startCellRunner(env.runner, { runsDir: env.store.runsDir, threads });
+          runners[slot] = startCellRunner(env.runner, { runsDir: env.store.runsDir, sharing: jobs });
           start(slot, queue.shift()!);
         }
         while (running.size > 0) {
@@ -44,7 +42,7 @@ export default definePlugin<'launcher', Options>({
           yield done.result;
           const next = queue.shift();
           if (!next) continue;
-          if (!runners[done.slot].alive) runners[done.slot] = startCellRunner(env.runner, { runsDir: env.store.runsDir, threads });
+          if (!runners[done.slot].alive) runners[done.slot] = startCellRunner(env.runner, { runsDir: env.store.runsDir, sharing: jobs });
           start(done.slot, next);
         }
       } finally {
