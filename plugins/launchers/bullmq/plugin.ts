@@ -119,21 +119,23 @@ export default definePlugin<'launcher', Options>({
         while (pending.size > 0) {
           let active = 0;
           for (const [id, cellJob] of [...pending]) {
-            const job = (await queue.getJob(id)) as Job<JobData, JobResult> | undefined;
-            if (!job) {
+            // The state first, the job's fields after: read the other way round, a job that finished
+            // in between showed its old fields under its new state ("undefined (after 0 attempts)").
+            const state = await queue.getJobState(id);
+            const job = state === 'completed' || state === 'failed' ? ((await queue.getJob(id)) as Job<JobData, JobResult> | undefined) : null;
+            if (state === 'unknown' || job === undefined) {
               env.log(`bullmq: cell ${cellJob.label} is no longer in Redis (restarted without persistence?): queued again`);
               await submit(cellJob);
               continue;
             }
-            const state = await job.getState();
-            if (state === 'completed') {
+            if (job && state === 'completed') {
               const r = job.returnvalue;
               env.store.importRecord(r.record);
               const result: CellResult = earlier.has(id) ? { ...r.result, status: 'reused' } : r.result;
               env.log(`${cellJob.label}: ${earlier.has(id) ? `collected (trained earlier on ${r.worker})` : `${r.result.status} on ${r.worker}`} → ${env.store.cell(cellJob.experiment, id).dir}`);
               pending.delete(id);
               yield result;
-            } else if (state === 'failed') {
+            } else if (job && state === 'failed') {
               const error = `${job.failedReason} (after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'} on BullMQ workers)`;
               const rd = env.store.cell(cellJob.experiment, id);
               rd.setStatus('failed', { error });
