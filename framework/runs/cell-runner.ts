@@ -13,7 +13,6 @@ export type FromRunner = { kind: 'ready' } | { kind: 'fatal'; message: string; b
 
 /** A child process that runs cells with runCell, one at a time, into its own record store. */
 export interface CellRunner {
-  readonly pid: number;
   /** False once the child has exited. */
   readonly alive: boolean;
   /** Runs a cell in the child; rejects if the child dies or cannot start (its reason in the error). */
@@ -49,8 +48,7 @@ export function startCellRunner(spec: RunnerSpec, o: RunnerOptions): CellRunner 
   const child: ChildProcess = fork(CHILD, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let exit: string | null = null;
   let pending: { resolve: (r: CellResult) => void; reject: (e: Error) => void } | null = null;
-  let ready: Promise<void>;
-  ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const fail = (e: Error) => {
       reject(e);
       pending?.reject(e);
@@ -74,7 +72,6 @@ export function startCellRunner(spec: RunnerSpec, o: RunnerOptions): CellRunner 
   ready.catch(() => {});
   child.send({ kind: 'init', spec, runsDir: o.runsDir, progress: o.progress ?? true } satisfies ToRunner);
   return {
-    pid: child.pid ?? -1,
     get alive() {
       return exit === null;
     },

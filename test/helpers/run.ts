@@ -4,17 +4,9 @@ import type { Container } from 'inversify';
 import { loadExperiment } from '../../framework/cli/session.js';
 import { bindRunServices, runServices } from '../../framework/di/container.js';
 import { selectBackend } from '../../framework/engine/backend.js';
-import type { Launcher } from '../../framework/runs/launcher.js';
+import { buildLauncher } from '../../framework/cli/launcher-option.js';
 import { runExperiment, type CellOutcome, type RunOptions } from '../../framework/runs/run-experiment.js';
 import { tempDir } from './tmp.js';
-
-/** Cells one after another in this process (the local launcher's behaviour, without building it). */
-export const inProcess: Launcher = {
-  title: 'in process',
-  async *launch(jobs, env) {
-    for (const job of jobs) yield await env.runHere(job);
-  },
-};
 
 /**
  * Runs a manifest object in process into `runsDir` on wasm; returns the cell outcomes. `swap`
@@ -28,9 +20,12 @@ export async function runManifest(
   const tmp = tempDir();
   try {
     const file = tmp.write('m.json', manifest);
-    const { resolved, container } = await loadExperiment(file, {});
+    const { resolved, container, registry } = await loadExperiment(file, {});
     const backend = await selectBackend('wasm');
-    bindRunServices(container, { backend, launcher: inProcess, runsDir, cacheDir: join(runsDir, '..', 'cache'), projectDir: process.cwd(), pluginDirs: [], log: extra.log ?? (() => {}) });
+    const cacheDir = join(runsDir, '..', 'cache');
+    // The project's own in-process launcher, as the CLI builds it.
+    const launcher = await buildLauncher(registry, { type: 'local' }, cacheDir);
+    bindRunServices(container, { backend, launcher, runsDir, cacheDir, projectDir: process.cwd(), pluginDirs: [], log: extra.log ?? (() => {}) });
     extra.swap?.(container);
     return await runExperiment(resolved, runServices(container), { progress: false, ...extra });
   } finally {

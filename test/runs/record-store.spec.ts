@@ -8,7 +8,7 @@ import { RecordStore } from '../../framework/runs/record-store.js';
 import type { CellJob } from '../../framework/runs/run-cell.js';
 import { useWasm } from '../helpers/backend.js';
 import { tinyManifest } from '../helpers/manifests.js';
-import { inProcess, runManifest } from '../helpers/run.js';
+import { runManifest } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** One cell, one epoch: the smallest experiment with a record. */
@@ -69,7 +69,7 @@ describe('the record store and the run services in the container', () => {
       title: 'recording',
       async *launch(jobs, env) {
         seen.push(...jobs);
-        yield* inProcess.launch(jobs, env);
+        for (const job of jobs) yield await env.runHere(job);
       },
     };
     const outcomes = await runManifest(m, runs, { swap: (c) => c.rebind<Launcher>(TOKENS.Launcher).toConstantValue(recording) });
