@@ -32,7 +32,9 @@ export default definePlugin<'launcher', Options>({
         running.set(slot, p);
       };
       try {
-        for (let slot = 0; slot < Math.min(jobs, queue.length); slot++) {
+        // As many runners as there are cells, up to `jobs` (the count is taken before the queue shrinks).
+        const slots = Math.min(jobs, queue.length);
+        for (let slot = 0; slot < slots; slot++) {
           runners[slot] = startCellRunner(env.runner, { runsDir: env.store.runsDir, sharing: jobs });
           start(slot, queue.shift()!);
         }
