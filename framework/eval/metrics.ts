@@ -28,23 +28,32 @@ export function iou(pred: ArrayLike<number>, truth: ArrayLike<number>): number {
 }
 
 /**
- * Area under the ROC curve of scores against {0,1} labels (Mann–Whitney U, ties counted half).
- * Null when one class is absent.
+ * Area under the ROC curve of scores against {0,1} labels: the Mann–Whitney probability that a
+ * positive scores above a negative, ties counted half. Null when one class is absent.
+ * (The two classes' scores are sorted as typed arrays and merged: φ's masks give a million pixels
+ * per evaluation, where a comparator sort of indices took a second.)
  */
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number | null {
   const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let pos = 0;
-  let rankSum = 0;
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[order[k]] > 0) (pos++, (rankSum += avgRank));
-    i = j + 1;
+  let nPos = 0;
+  for (let i = 0; i < n; i++) if (labels[i] > 0) nPos++;
+  const nNeg = n - nPos;
+  if (nPos === 0 || nNeg === 0) return null;
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  for (let i = 0, p = 0, q = 0; i < n; i++) labels[i] > 0 ? (pos[p++] = scores[i]) : (neg[q++] = scores[i]);
+  pos.sort();
+  neg.sort();
+  // For each positive, the negatives below it count 1 and those equal to it count 1/2.
+  let below = 0;
+  let upTo = 0;
+  let wins = 0;
+  for (let i = 0; i < nPos; i++) {
+    const s = pos[i];
+    while (below < nNeg && neg[below] < s) below++;
+    if (upTo < below) upTo = below;
+    while (upTo < nNeg && neg[upTo] <= s) upTo++;
+    wins += below + (upTo - below) / 2;
   }
-  const neg = n - pos;
-  if (pos === 0 || neg === 0) return null;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+  return wins / (nPos * nNeg);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { auc, confusionMatrix, iou, perClassAccuracy } from '../../framework/eval/metrics.js';
+import { Rng } from '../../framework/engine/rng.js';
 import { discordant, mcnemarExact, mean, std } from '../../framework/report/stats.js';
 
 describe('metrics', () => {
@@ -18,6 +19,25 @@ describe('metrics', () => {
     assert.equal(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 0.75);
     assert.equal(auc([0.5, 0.5], [0, 1]), 0.5);
     assert.equal(auc([1, 2, 3], [0, 0, 0]), null);
+  });
+
+  it('AUC equals the pairwise Mann–Whitney count on random scores with many ties', () => {
+    const rng = new Rng(7);
+    for (const n of [2, 3, 17, 400]) {
+      // Scores on a coarse grid, so that ties within and across the classes are common.
+      const scores = Array.from({ length: n }, () => Math.round(rng.next() * 10) / 10);
+      const labels = Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+      let wins = 0;
+      let pairs = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        if (labels[i] !== 1 || labels[j] !== 0) continue;
+        pairs++;
+        wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+      }
+      const got = auc(scores, labels);
+      if (pairs === 0) assert.equal(got, null);
+      else assert.ok(Math.abs(got! - wins / pairs) < 1e-12, `n=${n}: ${got} vs ${wins / pairs}`);
+    }
   });
 
   it('mean and sample standard deviation', () => {
