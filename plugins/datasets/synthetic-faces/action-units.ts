@@ -8,6 +8,8 @@ export type ActionUnit = (typeof ACTION_UNITS)[number];
 export interface Expression {
   au: Partial<Record<ActionUnit, number>>;
   unilateral: boolean;
+  /** How far an AU of intensity 1 moves the face: 1 is the prototype's drawing, more is a stronger (posed) apex. */
+  salience: number;
 }
 
 /** EMFACS prototypes (SYNTHETIC_FACES.md). Optional AUs carry a weight < 1. */
@@ -24,9 +26,10 @@ export const PROTOTYPES: Record<ExpressionClass, Partial<Record<ActionUnit, numb
 
 /**
  * An expression of class `cls` at `intensity` (scaling every prototype AU, each jittered ±20%),
- * plus `noiseAUs` random action units at up to `noiseLevel`, so that classes overlap as real ones do.
+ * plus `noiseAUs` random action units at up to `noiseLevel`, so that classes overlap as real ones do;
+ * `salience` scales how far every AU moves the drawing.
  */
-export function sampleExpression(cls: ExpressionClass, intensity: number, noiseAUs: number, noiseLevel: number, rng: Rng): Expression {
+export function sampleExpression(cls: ExpressionClass, intensity: number, noiseAUs: number, noiseLevel: number, salience: number, rng: Rng): Expression {
   const au: Partial<Record<ActionUnit, number>> = {};
   for (const [k, w] of Object.entries(PROTOTYPES[cls])) {
     au[Number(k) as ActionUnit] = Math.min(1, w! * intensity * rng.uniform(0.8, 1.2));
@@ -35,5 +38,5 @@ export function sampleExpression(cls: ExpressionClass, intensity: number, noiseA
     const k = rng.pick(ACTION_UNITS);
     au[k] = Math.min(1, (au[k] ?? 0) + rng.uniform(0, noiseLevel));
   }
-  return { au, unilateral: cls === 'contempt' };
+  return { au, unilateral: cls === 'contempt', salience };
 }

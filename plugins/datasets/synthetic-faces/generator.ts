@@ -6,7 +6,7 @@ import { PRESETS, type Preset } from './presets.js';
 import { FaceRenderer } from './render.js';
 
 /** Bumped whenever the drawing changes, so disk caches of older faces are not reused. */
-export const GENERATOR_VERSION = 8;
+export const GENERATOR_VERSION = 9;
 
 export interface GeneratorOptions {
   preset: 'lab' | 'wild';
@@ -53,7 +53,7 @@ export class SyntheticFaces {
     const u = rng.next();
     const label = Math.max(0, this.cumulative.findIndex((c) => u < c));
     const p = this.preset;
-    const expression = sampleExpression(this.classes[label], rng.uniform(p.intensity[0], p.intensity[1]), p.noiseAUs, p.noiseLevel, rng);
+    const expression = sampleExpression(this.classes[label], rng.uniform(p.intensity[0], p.intensity[1]), p.noiseAUs, p.noiseLevel, p.salience, rng);
     const nuisance = p.nuisance(rng);
     const { image, regions } = this.renderer(size).render(identityOf(this.presetSeed, subject), expression, nuisance, rng);
     return { id: `${this.options.preset}/${split}/${index}`, image, label, subject: `s${subject}`, regions };

@@ -9,6 +9,8 @@ export interface Preset {
   intensity: [number, number];
   noiseAUs: number;
   noiseLevel: number;
+  /** Drawing gain of every AU (Expression.salience). */
+  salience: number;
   prior: Partial<Record<ExpressionClass, number>>;
   nuisance(rng: Rng): Nuisance;
 }
@@ -22,6 +24,7 @@ export const PRESETS: Record<'lab' | 'wild', Preset> = {
     intensity: [0.8, 1],
     noiseAUs: 1,
     noiseLevel: 0.2,
+    salience: 1.6,
     prior: { neutral: 1, happy: 1, sad: 1, surprise: 1, fear: 1, disgust: 1, anger: 1, contempt: 1 },
     nuisance: (r) => ({
       roll: r.uniform(-0.05, 0.05),
@@ -44,6 +47,7 @@ export const PRESETS: Record<'lab' | 'wild', Preset> = {
     intensity: [0.7, 1],
     noiseAUs: 1,
     noiseLevel: 0.25,
+    salience: 1,
     prior: { neutral: 0.206, happy: 0.389, sad: 0.162, surprise: 0.105, fear: 0.023, disgust: 0.058, anger: 0.057, contempt: 0.03 },
     nuisance: (r) => ({
       roll: r.uniform(-0.2, 0.2),

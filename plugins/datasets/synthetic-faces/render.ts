@@ -39,7 +39,7 @@ export class FaceRenderer {
     const S = this.size;
     const a = (k: ActionUnit, side = 0) => {
       if (ex.unilateral && (k === 12 || k === 14) && side < 0) return 0;
-      return ex.au[k] ?? 0;
+      return (ex.au[k] ?? 0) * ex.salience;
     };
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.globalAlpha = 1;
