@@ -17,6 +17,11 @@ describe('the committed manifests', () => {
     });
   }
 
+  it('experiments/synthetic/sensitivity.json validates (its rows are λ settings, not the four variants)', async () => {
+    const r = await cli('validate', 'experiments/synthetic/sensitivity.json');
+    assert.equal(r.code, 0, r.stderr);
+  });
+
   it('the four variants are defined once, in experiments/variants.json, which every committed manifest extends', () => {
     const base = JSON.parse(readFileSync('experiments/variants.json', 'utf8'));
     assert.deepEqual(base.rows.map((r: { name: string }) => r.name), ['M_Res', 'M_ResAtt', 'M_ResAdv', 'M_ResAttAdv']);

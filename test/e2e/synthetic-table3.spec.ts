@@ -34,7 +34,7 @@ describe('end to end: a 1-epoch tiny version of synthetic Table 3', () => {
     const dir = join(tmp.dir, 'reports', 'tiny-table3');
     const md = readFileSync(join(dir, 'table.md'), 'utf8');
     assert.match(md.split('\n')[0], /\(synthetic data\)$/);
-    const columns = ['R8', 'R16', 'R24', 'R24 (eye occluded)', 'R24 (mouth occluded)'];
+    const columns = ['clean', 'objects', 'R8', 'R16', 'R24', 'R24 (eye occluded)', 'R24 (mouth occluded)'];
     assert.ok(md.includes(`| Methods | ${columns.join(' | ')} |`));
     for (const row of ['M_Res', 'M_ResAtt', 'M_ResAdv', 'M_ResAttAdv']) {
       const line = md.split('\n').find((l) => l.startsWith(`| ${row} (ours) |`));
