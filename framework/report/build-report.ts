@@ -13,6 +13,7 @@ import { accuracySpec, curvesSpec, renderChart } from './figures.js';
 import { maskGridPng } from './mask-grid.js';
 import { renderCsv, renderMarkdown, reportTitle, type ReportMeta } from './markdown.js';
 import { buildTable } from './table.js';
+import { cellsSpan, plateau, trainingTime } from './run-summary.js';
 
 export interface ReportOptions {
   resolved: ResolvedManifest;
@@ -24,7 +25,6 @@ export interface ReportOptions {
   log?: (l: string) => void;
 }
 
-const duration = (s: number) => (s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(2)} h`);
 
 /** Figure 2: φ's masks from the first finished cell of a row that has attention. */
 async function figure2(o: ReportOptions, results: CollectedResults, dir: string): Promise<string | null> {
@@ -92,7 +92,9 @@ export async function buildReport(o: ReportOptions): Promise<{ dir: string; file
     epochs: epochs.join(', '),
     imageSize: m.imageSize,
     git: git ? `${git.commit.slice(0, 12)}${git.dirty ? ' (with uncommitted changes)' : ''}` : 'unknown',
-    wallTime: duration(results.cells.reduce((a, c) => a + c.history.reduce((s, h) => s + h.seconds, 0), 0)),
+    wallTime: trainingTime(results),
+    span: cellsSpan(results),
+    plateau: plateau(results),
     generated: new Date().toISOString().slice(0, 10),
     cellsMissing: missing,
     cellsFailed: results.cells.filter((c) => c.error !== null).map((c) => ({ cell: `${c.cell.row} · ${c.cell.training}${c.cell.fold === null ? '' : ` · fold ${c.cell.fold + 1}`} · seed ${c.cell.seed}`, error: c.error! })),

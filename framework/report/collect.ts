@@ -20,6 +20,8 @@ export interface CollectedResults {
     error: string | null;
     history: EpochMetrics[];
     env: Record<string, unknown> | null;
+    /** When the cell's record last changed state (its end, for a finished cell). */
+    updated: string | null;
     evaluations: Map<string, StoredEvaluation>; // key: `${column}#${evalIndex}`
   }[];
 }
@@ -36,7 +38,7 @@ function collectFor(resolved: ResolvedManifest, runsDir: string, backend: string
     }
     const status = rd.status();
     const done = status?.status === 'done';
-    return { cell, dir: rd.dir, done, error: status?.status === 'failed' ? (status.error ?? 'failed (no error recorded)') : null, checkpoint: existsSync(rd.checkpoint) ? rd.checkpoint : null, history: readJsonLines<EpochMetrics>(rd.metricsLog), env: readJsonIfExists<Record<string, unknown>>(rd.env), evaluations };
+    return { cell, dir: rd.dir, done, error: status?.status === 'failed' ? (status.error ?? 'failed (no error recorded)') : null, checkpoint: existsSync(rd.checkpoint) ? rd.checkpoint : null, history: readJsonLines<EpochMetrics>(rd.metricsLog), env: readJsonIfExists<Record<string, unknown>>(rd.env), updated: status?.updated ?? null, evaluations };
   });
   return { backend, cells };
 }

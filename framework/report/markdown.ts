@@ -11,7 +11,12 @@ export interface ReportMeta {
   epochs: string;
   imageSize: number;
   git: string;
+  /** Training time summed over the cells. */
   wallTime: string;
+  /** From the first cell's start to the last cell's end, as the records say; null without them. */
+  span: string | null;
+  /** How much the last epoch added to training accuracy: the plateau criterion. */
+  plateau: string | null;
   generated: string;
   cellsMissing: number;
   /** Cells whose last run failed, with the error their record keeps. */
@@ -85,13 +90,14 @@ export function renderMarkdown(table: ResultTable, meta: ReportMeta): string {
     out.push(`## Per-seed differences against ${baseline}`, '');
     out.push(
       `Each row's accuracy minus ${baseline}'s on the same seed, in percentage points; mean ± std over seeds and a two-sided paired t-test over the seeds ` +
-        '(the seed-level question: does the difference hold across trainings? McNemar above pools the images instead).',
+        '(the seed-level question: does the difference hold across trainings? McNemar above pools the images instead). ' +
+        '"Detectable" is the smallest mean difference this many seeds, spread as measured, find 80% of the time at p < 0.05: a smaller true effect can hide in the noise.',
       '',
     );
-    out.push('| Row | Column | Evaluation | per seed | mean ± std | t | p-value |', '|---|---|---|---|---|---|---|');
+    out.push('| Row | Column | Evaluation | per seed | mean ± std | t | p-value | detectable |', '|---|---|---|---|---|---|---|---|');
     for (const d of table.seedDifferences) {
       const p = d.p === null ? '–' : d.p < 1e-4 ? d.p.toExponential(2) : d.p.toFixed(4);
-      out.push(`| ${d.row} | ${d.column} | ${d.label} | ${d.perSeed.map(([s, x]) => `${s}: ${pct(x)}`).join(', ')} | ${pct(d.mean)} ± ${(100 * d.std).toFixed(2)} | ${Number.isFinite(d.t) ? d.t.toFixed(2) : String(d.t)} | ${p} |`);
+      out.push(`| ${d.row} | ${d.column} | ${d.label} | ${d.perSeed.map(([s, x]) => `${s}: ${pct(x)}`).join(', ')} | ${pct(d.mean)} ± ${(100 * d.std).toFixed(2)} | ${Number.isFinite(d.t) ? d.t.toFixed(2) : String(d.t)} | ${p} | ${d.detectable === null ? '–' : (100 * d.detectable).toFixed(2)} |`);
     }
     out.push('');
   }
@@ -112,7 +118,9 @@ export function renderMarkdown(table: ResultTable, meta: ReportMeta): string {
     `- Epochs: ${meta.epochs}`,
     `- Image size: ${meta.imageSize} px`,
     `- Git commit: ${meta.git}`,
-    `- Training wall time (sum over cells): ${meta.wallTime}`,
+    ...(meta.plateau ? [`- Plateau: ${meta.plateau}`] : []),
+    `- Training time (sum over cells): ${meta.wallTime}`,
+    ...(meta.span ? [`- Wall time: ${meta.span}`] : []),
     `- Generated: ${meta.generated}`,
     '',
   );

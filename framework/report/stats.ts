@@ -91,3 +91,27 @@ export function pairedT(diffs: readonly number[]): { mean: number; std: number; 
   const t = m / (s / Math.sqrt(n));
   return { mean: m, std: s, n, t, p: studentTwoSided(t, n - 1) };
 }
+
+/** The q-quantile of Student's t with `df` degrees of freedom, for q in [0.5, 1), by bisection on the two-sided p-value. */
+export function studentQuantile(q: number, df: number): number {
+  const target = 2 * (1 - q);
+  let lo = 0;
+  let hi = 1;
+  while (studentTwoSided(hi, df) > target) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTwoSided(mid, df) > target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * The smallest mean difference a two-sided paired t-test over `n` seeds detects with the given
+ * power at level `alpha`, when the per-seed differences spread with standard deviation `std`:
+ * (t_{1−α/2, n−1} + t_{power, n−1}) · std / √n (the usual noncentral-t approximation). Null below two seeds.
+ */
+export function detectableDifference(std: number, n: number, alpha = 0.05, power = 0.8): number | null {
+  if (n < 2) return null;
+  return (studentQuantile(1 - alpha / 2, n - 1) + studentQuantile(power, n - 1)) * (std / Math.sqrt(n));
+}

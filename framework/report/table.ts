@@ -1,6 +1,6 @@
 import type { Manifest } from '../config/manifest.js';
 import type { CollectedResults } from './collect.js';
-import { discordant, mcnemarExact, mean, pairedT, std } from './stats.js';
+import { detectableDifference, discordant, mcnemarExact, mean, pairedT, std } from './stats.js';
 
 export interface Stat {
   mean: number;
@@ -44,6 +44,8 @@ export interface SeedDifference {
   std: number;
   t: number;
   p: number | null;
+  /** The smallest mean difference this many seeds with this spread detect (80% power, two-sided 5%); null below two seeds. */
+  detectable: number | null;
 }
 
 /** φ's mask against the true occlusion mask (from the evaluations): mean over seeds. */
@@ -122,7 +124,7 @@ function seedDifferences(m: Manifest, results: CollectedResults, columns: TableC
         }
         if (perSeed.length === 0) return;
         const t = pairedT(perSeed.map(([, d]) => d));
-        out.push({ row: r.name, baseline, column: c.name, label: ev.label, perSeed, mean: t.mean, std: t.std, t: t.t, p: t.p });
+        out.push({ row: r.name, baseline, column: c.name, label: ev.label, perSeed, mean: t.mean, std: t.std, t: t.t, p: t.p, detectable: detectableDifference(t.std, t.n) });
       });
     }
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Manifest } from '../../framework/config/manifest.js';
 import type { CollectedResults } from '../../framework/report/collect.js';
+import { cellsSpan, plateau, trainingTime } from '../../framework/report/run-summary.js';
 import { renderCsv, renderMarkdown, type ReportMeta } from '../../framework/report/markdown.js';
 import { buildTable } from '../../framework/report/table.js';
 
@@ -42,6 +43,7 @@ function fixture(): { manifest: Manifest; results: CollectedResults } {
         error: null,
         history: [],
         env: null,
+        updated: null,
         evaluations: new Map([
           ['RAF-DB#0', { accuracy: a[0], images: 10, correct: correct(row, 0) } as any],
           // φ's mask quality on the occluded evaluation (M_ResAttAdv has attention; M_Res none).
@@ -65,6 +67,8 @@ const meta: ReportMeta = {
   imageSize: 48,
   git: '0123456789ab',
   wallTime: '12 s',
+  span: "9 s from the first cell's start to the last cell's end (2026-11-28 10:00 → 10:00 UTC)",
+  plateau: 'the last epoch changed training accuracy by +0.4 points on average over 4 cells (+0.1 to +0.9); final training accuracy 0.951–0.978',
   generated: '2026-11-28',
   cellsMissing: 0,
   cellsFailed: [],
@@ -104,6 +108,8 @@ describe('report writers against fixed run records', () => {
     assert.deepEqual(d.perSeed.map(([s, x]) => [s, Math.round(x * 1e6) / 1e6]), [[1, 0.04], [2, 0.02]]);
     assert.ok(Math.abs(d.t - 3) < 1e-9 && Math.abs(d.p! - (1 - (2 / Math.PI) * Math.atan(3))) < 1e-9, `${d.t} ${d.p}`);
     assert.equal(d.baseline, 'M_Res');
+    // Detectable with 2 seeds: (t_0.975,1 + t_0.8,1) · sd / √2 = (12.7062 + 1.37638) · 0.01 = 0.14083.
+    assert.ok(Math.abs(d.detectable! - 0.140826) < 1e-5, String(d.detectable));
     assert.equal(t.masks.length, 1);
     const q = t.masks[0];
     assert.deepEqual([q.row, q.column, q.label], ['M_ResAttAdv', 'RAF-DB', 'occluded']);
@@ -113,5 +119,29 @@ describe('report writers against fixed run records', () => {
   it('titles of reports on synthetic data say so', () => {
     const { manifest, results } = fixture();
     assert.match(renderMarkdown(buildTable(manifest, results), meta).split('\n')[0], /^# Table 1 — golden \(synthetic data\)$/);
+  });
+
+  it("states the cells' wall time and the plateau from the records", () => {
+    const cell = (recorded: string, updated: string, accs: number[]) => ({
+      cell: {} as any,
+      dir: '',
+      done: true,
+      checkpoint: null,
+      error: null,
+      history: accs.map((trainAccuracy, epoch) => ({ epoch, trainAccuracy, seconds: 10 }) as any),
+      env: { recorded },
+      updated,
+      evaluations: new Map(),
+    });
+    const results: CollectedResults = {
+      backend: 'native',
+      cells: [cell('2026-12-02T02:48:10.000Z', '2026-12-02T02:50:00.000Z', [0.5, 0.9, 0.91]), cell('2026-12-02T02:48:05.000Z', '2026-12-02T02:54:05.000Z', [0.6, 0.93, 0.95])],
+    };
+    assert.equal(cellsSpan(results), "6.0 min from the first cell's start to the last cell's end (2026-12-02 02:48 → 02:54 UTC)");
+    assert.equal(plateau(results), 'the last epoch changed training accuracy by +1.5 points on average over 2 cells (+1.0 to +2.0); final training accuracy 0.910–0.950');
+    assert.equal(trainingTime(results), '60 s');
+    // A cell not finished: no span can be claimed.
+    results.cells[1].done = false;
+    assert.equal(cellsSpan(results), null);
   });
 });

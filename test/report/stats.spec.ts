@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { pairedT, studentTwoSided } from '../../framework/report/stats.js';
+import { detectableDifference, pairedT, studentQuantile, studentTwoSided } from '../../framework/report/stats.js';
 
 const close = (a: number, b: number, eps = 1e-8) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 
@@ -21,5 +21,15 @@ describe("Student's t and the paired t-test over seeds", () => {
     assert.equal(pairedT([0.05]).p, null, 'one seed: no test');
     assert.deepEqual([pairedT([0.02, 0.02]).t, pairedT([0.02, 0.02]).p], [Infinity, 0]);
     assert.equal(pairedT([0, 0, 0]).p, 1);
+  });
+
+  it("Student's quantiles match the tables, and the detectable difference is (t_0.975 + t_0.8) · sd / √n", () => {
+    close(studentQuantile(0.975, 4), 2.776445, 1e-5);
+    close(studentQuantile(0.8, 4), 0.940965, 1e-5);
+    close(studentQuantile(0.975, 9), 2.262157, 1e-5);
+    close(studentQuantile(0.5, 3), 0, 1e-9);
+    // 5 seeds whose differences spread by 1 point: a 1.66-point mean difference is found 80% of the time.
+    close(detectableDifference(0.01, 5)!, ((2.776445 + 0.940965) * 0.01) / Math.sqrt(5), 1e-7);
+    assert.equal(detectableDifference(0.01, 1), null);
   });
 });

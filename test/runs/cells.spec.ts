@@ -66,6 +66,7 @@ describe('experiment expansion into cells', () => {
       error: null,
       history: [],
       env: null,
+      updated: null,
       evaluations: new Map([['C#0', { accuracy, images, correct } as any]]),
     });
     const results: CollectedResults = { backend: 'wasm', cells: [cell(1, 0.5, 2, '10'), cell(0, 1, 3, '111')] };

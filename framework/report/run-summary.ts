@@ -1,0 +1,52 @@
+import type { CollectedResults } from './collect.js';
+
+/** A duration in the unit a reader wants: seconds, minutes or hours. */
+export const duration = (s: number) => (s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(2)} h`);
+
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+
+/** Training time summed over the cells (what the cells cost, whatever ran them in parallel). */
+export function trainingTime(results: CollectedResults): string {
+  return duration(results.cells.reduce((a, c) => a + c.history.reduce((s, h) => s + h.seconds, 0), 0));
+}
+
+/**
+ * The finished cells' wall time from their records: the earliest start (env.json's `recorded`,
+ * written as a cell starts) to the latest end (status.json's `updated`). For one `fer-run run`
+ * that trained every cell, this is the run's wall time less start-up and the report.
+ */
+export function cellsSpan(results: CollectedResults): string | null {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const c of results.cells) {
+    const began = typeof c.env?.recorded === 'string' ? Date.parse(c.env.recorded) : NaN;
+    const ended = c.done && c.updated ? Date.parse(c.updated) : NaN;
+    if (!Number.isFinite(began) || !Number.isFinite(ended)) return null;
+    start = Math.min(start, began);
+    end = Math.max(end, ended);
+  }
+  if (!Number.isFinite(start)) return null;
+  const at = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+  return `${duration((end - start) / 1000)} from the first cell's start to the last cell's end (${at(start)} → ${at(end).slice(11)} UTC)`;
+}
+
+/**
+ * The plateau criterion, measured: how much the last epoch added to training accuracy (over the
+ * cells with two epochs or more), and the final training accuracies.
+ */
+export function plateau(results: CollectedResults): string | null {
+  const gains: number[] = [];
+  const finals: number[] = [];
+  for (const c of results.cells) {
+    const h = c.history;
+    if (!c.done || h.length < 2) continue;
+    gains.push(h[h.length - 1].trainAccuracy - h[h.length - 2].trainAccuracy);
+    finals.push(h[h.length - 1].trainAccuracy);
+  }
+  if (gains.length === 0) return null;
+  const meanGain = gains.reduce((a, b) => a + b, 0) / gains.length;
+  return (
+    `the last epoch changed training accuracy by ${pts(meanGain)} points on average over ${gains.length} cells ` +
+    `(${pts(Math.min(...gains))} to ${pts(Math.max(...gains))}); final training accuracy ${Math.min(...finals).toFixed(3)}–${Math.max(...finals).toFixed(3)}`
+  );
+}
