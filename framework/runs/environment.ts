@@ -3,11 +3,16 @@ import { cpus, totalmem } from 'node:os';
 import type { BackendInfo } from '../engine/backend.js';
 import { NATIVE_GC_FLAG } from '../engine/native/addon.js';
 
-/** Where git says this checkout is, or null outside a repository. */
+/**
+ * Where git says this checkout is, or null outside a repository. Dirty means changes to tracked
+ * files other than the generated reports/ (a run rewrites those itself: an experiment run after
+ * another in the same checkout would otherwise be recorded as run from uncommitted code).
+ */
 export function gitState(cwd: string): { commit: string; dirty: boolean } | null {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    const status = ['status', '--porcelain', '--untracked-files=no', '--', ':(top)', ':(top,exclude)reports'];
+    const dirty = execFileSync('git', status, { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
     return { commit, dirty };
   } catch {
     return null;
