@@ -55,6 +55,20 @@ export class ParamBuilder {
     };
   }
 
+  /**
+   * A depthwise-separable convolution with a bias: a k×k depthwise filter per input channel, then
+   * a 1×1 pointwise one. It runs as one k×k convolution whose kernel is their product
+   * (W[i, j, c, o] = depthwise[i, j, c] · pointwise[c, o]), the same linear map, so training goes
+   * through the backend's convolution kernels on every backend (tfjs's wasm backend has no
+   * depthwise-convolution gradients) and the two factors get their gradients through the product.
+   */
+  separableConv(name: string, k: number, cin: number, cout: number, stride = 1) {
+    const dw = this.add(`${name}/depthwise_kernel`, this.heNormal(`${name}/depthwise`, k * k * cin, k * k), [k, k, cin, 1], true) as unknown as tf.Tensor4D;
+    const pw = this.add(`${name}/pointwise_kernel`, this.heNormal(`${name}/pointwise`, cin * cout, cin), [1, 1, cin, cout], true) as unknown as tf.Tensor4D;
+    const b = this.add(`${name}/bias`, new Float32Array(cout), [cout], true) as unknown as tf.Tensor1D;
+    return (x: tf.Tensor4D): tf.Tensor4D => tf.add(conv2d(x, tf.mul(dw, pw) as tf.Tensor4D, stride, 'same'), b) as tf.Tensor4D;
+  }
+
   /** A per-channel affine map x·weights + biases (a "scale layer", as dlib's nets have instead of batch norm). */
   scale(name: string, channels: number) {
     const w = this.add(`${name}/weights`, new Float32Array(channels).fill(1), [channels], true) as unknown as tf.Tensor1D;

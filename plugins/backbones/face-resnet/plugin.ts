@@ -1,19 +1,14 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { definePlugin, globalAvgPool, InputError, loadPretrained, ParamBuilder, relu } from '../../../framework/index.js';
 import type { Backbone } from '../../../framework/index.js';
+import { faceApiInput, faceApiWeights } from '../face-api-common/face-api-weights.js';
 
 interface Options {
   pretrained: boolean;
 }
 
 /** face-api's face-recognition net (a dlib ResNet for face identity, 128-d descriptors), as shipped in its npm package. */
-const require = createRequire(import.meta.url);
-export const FACE_RECOGNITION_WEIGHTS = () => join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model', 'face_recognition_model-weights_manifest.json');
-
-/** The net's mean RGB (face-api subtracts it, then divides by 255). */
-const MEAN_RGB = [122.782, 117.001, 104.298];
+export const FACE_RECOGNITION_WEIGHTS = () => faceApiWeights('face_recognition_model');
 
 type Fwd = (x: tf.Tensor4D) => tf.Tensor4D;
 
@@ -108,12 +103,10 @@ function buildFaceResnet(seed: number, imageSize: number): Backbone {
     ...[1, 2].map((i) => residual(`conv256_${i}`, 256)),
     residualDown('conv256_down_out', 256, 256),
   ];
-  // fer-run feeds images in [−1, 1] (x/127.5 − 1); the net was trained on (x − mean)/255 = 0.5·x' + (127.5 − mean)/255.
-  const offset = tf.tensor1d(MEAN_RGB.map((m) => (127.5 - m) / 255));
   return {
     params: pb.params,
     low(x) {
-      let y = stem(tf.add(tf.mul(x, 0.5), offset) as tf.Tensor4D);
+      let y = stem(faceApiInput(x));
       y = tf.maxPool(y, 3, 2, 'valid');
       return stage1.reduce((h, f) => f(h), y);
     },
