@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/tmp.js';
 describe('the committed manifests', () => {
   const tmp = tempDir();
   after(() => tmp.cleanup());
-  const all = ['table1', 'table2', 'table3', 'synthetic/table1', 'synthetic/table2', 'synthetic/table3'];
+  const all = ['table1', 'table2', 'table3', 'synthetic/table1', 'synthetic/table2', 'synthetic/table3', 'examples/own-photos'];
 
   for (const name of all) {
     it(`experiments/${name}.json validates`, async () => {
