@@ -30,6 +30,7 @@ import { createBuildContext } from '../framework/plugin/build-context.js';
 import { writeJsonAtomic } from '../framework/runs/atomic.js';
 import { buildModel } from '../framework/engine/build-model.js';
 import { SyntheticFaces } from '../plugins/datasets/synthetic-faces/generator.js';
+import { alignmentRate } from './alignment.js';
 import { printVersus, versusPytorch } from './versus-pytorch.js';
 
 const quick = process.argv.includes('--quick');
@@ -215,6 +216,8 @@ t = performance.now();
 let images = 0;
 for (const items of plan) images += assembleBatch({ source, items, occluder: objects, size: SIZE, maskH: 32, maskW: 32, rng: new Rng(2) }).count;
 const loaderImagesPerSecond = images / ((performance.now() - t) / 1000);
+// Face alignment (detection + landmarks + crop) from 1350-px photos to 112-px crops, on wasm as runs do it.
+const alignment = await alignmentRate(quick ? 8 : 16);
 
 const versus = await versusPytorch({ rounds: quick ? 2 : 4 });
 
@@ -238,7 +241,7 @@ const results = {
         }
       : {}),
   },
-  data: { facesPerSecond, occlusionsPerSecond, loaderImagesPerSecond, loaderVsTraining: loaderImagesPerSecond / fer(fastest, 'M_Res')!, loaderComparedWith: `${fastest} M_Res training` },
+  data: { facesPerSecond, occlusionsPerSecond, loaderImagesPerSecond, loaderVsTraining: loaderImagesPerSecond / fer(fastest, 'M_Res')!, loaderComparedWith: `${fastest} M_Res training`, alignment },
   versusPytorch: versus,
 };
 writeJsonAtomic(join('reports', 'bench', 'results.json'), results);
@@ -270,6 +273,7 @@ if (r2.nativeVsWasm) {
 console.log(`Inference images/s: ${inference.map((r) => `${r.backend} ${r.variant} ${f(r.imagesPerSecond)}`).join(', ')}`);
 console.log(`Synthetic faces: ${f(facesPerSecond)}/s (10,000 in ${(10000 / facesPerSecond).toFixed(1)} s)`);
 console.log(`Occlusions/s: ${Object.entries(occlusionsPerSecond).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
+console.log(`Face alignment: ${alignment.imagesPerSecond.toFixed(2)} photos/s from ${alignment.photoSide}-px photos to ${alignment.cropSide}-px crops (${alignment.aligned} of ${alignment.photos} faces found)`);
 console.log(`Batch loader: ${f(loaderImagesPerSecond)} images/s = ${results.data.loaderVsTraining.toFixed(1)}× ${results.data.loaderComparedWith}`);
 printVersus(versus);
 console.log('wrote reports/bench/results.json');
