@@ -3,21 +3,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Backbone } from '../../framework/engine/modules.js';
 import { ParamBuilder } from '../../framework/engine/layers.js';
 import { FerModel } from '../../framework/engine/model.js';
-import { createBuildContext } from '../../framework/plugin/build-context.js';
 import { FACE_EXPRESSION_WEIGHTS } from '../../plugins/backbones/face-expression/plugin.js';
 import { useWasm } from '../helpers/backend.js';
-import { registry_ } from '../helpers/model.js';
+import { buildBackbone, inferenceState } from '../helpers/model.js';
 
 const require = createRequire(import.meta.url);
 
-async function backbone(options: Record<string, unknown>, imageSize: number, log?: (l: string) => void): Promise<Backbone> {
-  return createBuildContext({ registry: await registry_(), seed: 3, imageSize, cacheDir: '/tmp/fer-run-test-cache', log }).build('backbone', { type: 'face-expression', options });
-}
-
-const state = () => ({ training: false, updates: [] });
+const backbone = (options: Record<string, unknown>, imageSize: number, log?: (l: string) => void) => buildBackbone('face-expression', options, imageSize, log);
+const state = inferenceState;
 
 describe("the face-expression backbone: face-api's face-expression net, pretrained from the installed package", function () {
   this.timeout(60_000);

@@ -3,20 +3,15 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Backbone } from '../../framework/engine/modules.js';
 import { FerModel } from '../../framework/engine/model.js';
-import { createBuildContext } from '../../framework/plugin/build-context.js';
 import { FACE_RECOGNITION_WEIGHTS, faceResnetSides } from '../../plugins/backbones/face-resnet/plugin.js';
 import { useWasm } from '../helpers/backend.js';
-import { registry_ } from '../helpers/model.js';
+import { buildBackbone, inferenceState } from '../helpers/model.js';
 
 const require = createRequire(import.meta.url);
 
-async function backbone(options: Record<string, unknown>, imageSize: number, log?: (l: string) => void): Promise<Backbone> {
-  return createBuildContext({ registry: await registry_(), seed: 3, imageSize, cacheDir: '/tmp/fer-run-test-cache', log }).build('backbone', { type: 'face-resnet', options });
-}
-
-const state = () => ({ training: false, updates: [] });
+const backbone = (options: Record<string, unknown>, imageSize: number, log?: (l: string) => void) => buildBackbone('face-resnet', options, imageSize, log);
+const state = inferenceState;
 
 describe("the face-resnet backbone: face-api's face-recognition net, pretrained from the installed package", function () {
   this.timeout(60_000);

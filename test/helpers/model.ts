@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadRegistry } from '../../framework/cli/session.js';
 import type { ModelSpec } from '../../framework/config/manifest.js';
 import { FerModel } from '../../framework/engine/model.js';
+import type { Backbone } from '../../framework/engine/modules.js';
 import type { BatchTensors } from '../../framework/engine/train-step.js';
 import { createBuildContext } from '../../framework/plugin/build-context.js';
 import type { PluginRegistry } from '../../framework/plugin/registry.js';
@@ -55,3 +56,11 @@ export function changed(before: Map<string, Float32Array>, vars: Map<string, tf.
   }
   return out;
 }
+
+/** A backbone plugin built as a run builds it (seed 3), logging to `log`. */
+export async function buildBackbone(type: string, options: Record<string, unknown>, imageSize: number, log?: (l: string) => void): Promise<Backbone> {
+  return createBuildContext({ registry: await registry_(), seed: 3, imageSize, cacheDir: '/tmp/fer-run-test-cache', log }).build('backbone', { type, options });
+}
+
+/** An inference-mode forward state. */
+export const inferenceState = () => ({ training: false, updates: [] });
