@@ -101,8 +101,14 @@ async function threadedModule(threads: number): Promise<WasmModule> {
   return module;
 }
 
-let unavailable: string | null = null;
-let registered = false;
+/**
+ * Process-wide, not per module instance: a process can load this file twice (mocha's CommonJS
+ * specs and the ES-module plugins), and a second registration would remove the live 'wasm'
+ * backend, disposing it under every tensor on it (face-api's loaded nets among them: their next
+ * detection read a null heap).
+ */
+const STATE = Symbol.for('fer-run/wasm-threads');
+const state = ((globalThis as Record<symbol, unknown>)[STATE] ??= { registered: false, unavailable: null }) as { registered: boolean; unavailable: string | null };
 
 /**
  * Registers the 'wasm' backend on the threaded build with `threads` XNNPACK threads (1 keeps
@@ -114,8 +120,8 @@ export async function registerThreadedWasm(threads: number): Promise<void> {
   const pkg = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
   // Once only: a second registration would wrap this one as "stock" and drop a live backend.
   const stock = tf.findBackendFactory('wasm');
-  if (threads <= 1 || !stock || registered) return;
-  registered = true;
+  if (threads <= 1 || !stock || state.registered) return;
+  state.registered = true;
   pkg.setThreadsCount(threads);
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', async () => {
@@ -129,7 +135,7 @@ export async function registerThreadedWasm(threads: number): Promise<void> {
       module.PThread.unusedWorkers.length = 0;
       return backend;
     } catch (e) {
-      unavailable = (e as Error).message;
+      state.unavailable = (e as Error).message;
       pkg.setThreadsCount(1);
       return stock();
     }
@@ -138,7 +144,7 @@ export async function registerThreadedWasm(threads: number): Promise<void> {
 
 /** Why the threaded build did not load, when it did not. */
 export function threadsUnavailable(): string | null {
-  return unavailable;
+  return state.unavailable;
 }
 
 /** XNNPACK's thread count of the active wasm backend. */
