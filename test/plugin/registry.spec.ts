@@ -35,7 +35,7 @@ describe('plugin discovery and the registry', () => {
 
   it('finds the project plugins of every kind', async () => {
     const r = await loadRegistry();
-    assert.deepEqual(r.names('backbone'), ['face-resnet', 'resnet-mini', 'resnet18', 'resnet50']);
+    assert.deepEqual(r.names('backbone'), ['face-expression', 'face-resnet', 'resnet-mini', 'resnet18', 'resnet50']);
     assert.deepEqual(r.names('attention'), ['none', 'occlusion-mask']);
     assert.deepEqual(r.names('discriminator'), ['mlp', 'none']);
     assert.deepEqual(r.names('launcher'), ['bullmq', 'local', 'processes']);
