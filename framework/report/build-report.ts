@@ -92,7 +92,7 @@ export async function buildReport(o: ReportOptions): Promise<{ dir: string; file
     epochs: epochs.join(', '),
     imageSize: m.imageSize,
     git: git ? `${git.commit.slice(0, 12)}${git.dirty ? ' (with uncommitted changes)' : ''}` : 'unknown',
-    wallTime: trainingTime(results),
+    trainingTime: trainingTime(results),
     span: cellsSpan(results),
     plateau: plateau(results),
     generated: new Date().toISOString().slice(0, 10),

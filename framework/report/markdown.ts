@@ -12,7 +12,7 @@ export interface ReportMeta {
   imageSize: number;
   git: string;
   /** Training time summed over the cells. */
-  wallTime: string;
+  trainingTime: string;
   /** From the first cell's start to the last cell's end, as the records say; null without them. */
   span: string | null;
   /** How much the last epoch added to training accuracy: the plateau criterion. */
@@ -119,7 +119,7 @@ export function renderMarkdown(table: ResultTable, meta: ReportMeta): string {
     `- Image size: ${meta.imageSize} px`,
     `- Git commit: ${meta.git}`,
     ...(meta.plateau ? [`- Plateau: ${meta.plateau}`] : []),
-    `- Training time (sum over cells): ${meta.wallTime}`,
+    `- Training time (sum over cells): ${meta.trainingTime}`,
     ...(meta.span ? [`- Wall time: ${meta.span}`] : []),
     `- Generated: ${meta.generated}`,
     '',

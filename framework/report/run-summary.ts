@@ -1,7 +1,8 @@
 import type { CollectedResults } from './collect.js';
+import { mean } from './stats.js';
 
 /** A duration in the unit a reader wants: seconds, minutes or hours. */
-export const duration = (s: number) => (s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(2)} h`);
+const duration = (s: number) => (s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(2)} h`);
 
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
@@ -44,9 +45,8 @@ export function plateau(results: CollectedResults): string | null {
     finals.push(h[h.length - 1].trainAccuracy);
   }
   if (gains.length === 0) return null;
-  const meanGain = gains.reduce((a, b) => a + b, 0) / gains.length;
   return (
-    `the last epoch changed training accuracy by ${pts(meanGain)} points on average over ${gains.length} cells ` +
+    `the last epoch changed training accuracy by ${pts(mean(gains))} points on average over ${gains.length} cells ` +
     `(${pts(Math.min(...gains))} to ${pts(Math.max(...gains))}); final training accuracy ${Math.min(...finals).toFixed(3)}–${Math.max(...finals).toFixed(3)}`
   );
 }

@@ -66,7 +66,7 @@ const meta: ReportMeta = {
   epochs: '3',
   imageSize: 48,
   git: '0123456789ab',
-  wallTime: '12 s',
+  trainingTime: '12 s',
   span: "9 s from the first cell's start to the last cell's end (2026-11-28 10:00 → 10:00 UTC)",
   plateau: 'the last epoch changed training accuracy by +0.4 points on average over 4 cells (+0.1 to +0.9); final training accuracy 0.951–0.978',
   generated: '2026-11-28',
