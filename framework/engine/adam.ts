@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { simdAdam } from './kernels/simd/adam.js';
 import { activeNative } from './native/active.js';
 import { updateInPlace } from './native/in-place.js';
+import { variableFrom } from './variable.js';
 
 export interface AdamConfig {
   beta1: number;
@@ -40,8 +41,8 @@ export class Adam {
       const g = grads[name];
       if (!g) continue;
       if (!this.m.has(name)) {
-        this.m.set(name, tf.variable(tf.zerosLike(w), false));
-        this.v.set(name, tf.variable(tf.zerosLike(w), false));
+        this.m.set(name, variableFrom(tf.zerosLike(w), false));
+        this.v.set(name, variableFrom(tf.zerosLike(w), false));
       }
       entries.push({ w, g, m: this.m.get(name)!, v: this.v.get(name)! });
     }
@@ -88,7 +89,7 @@ export class Adam {
     for (const [key, data] of tensors) {
       const m = /^adam\/(m|v)\/(.*)$/.exec(key);
       if (!m) continue;
-      (m[1] === 'm' ? this.m : this.v).set(m[2], tf.variable(tf.tensor(data, shapes.get(key)!), false));
+      (m[1] === 'm' ? this.m : this.v).set(m[2], variableFrom(tf.tensor(data, shapes.get(key)!), false));
     }
     this.steps = new Map(Object.entries(steps));
   }

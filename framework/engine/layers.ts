@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormInfer, batchNormTrain } from './kernels/batch-norm.js';
+import { biasAdd } from './kernels/bias-add.js';
 import { conv2d, type Padding } from './kernels/conv2d.js';
 import { activeNative } from './native/active.js';
 import { updateInPlace } from './native/in-place.js';
 import type { ForwardState, ParamSet } from './modules.js';
 import { Rng } from './rng.js';
+import { variableFrom } from './variable.js';
 
 /**
  * Builds a part's variables with the framework's own seeded initialisers (tfjs-layers drops seeds
@@ -23,7 +25,7 @@ export class ParamBuilder {
     const full = `${this.prefix}/${name}`;
     const table = trainable ? this.params.trainable : this.params.state;
     if (this.params.trainable.has(full) || this.params.state.has(full)) throw new Error(`duplicate variable name ${full}`);
-    const v = tf.variable(tf.tensor(values, shape), trainable);
+    const v = variableFrom(tf.tensor(values, shape), trainable);
     table.set(full, v);
     return v;
   }
@@ -49,10 +51,8 @@ export class ParamBuilder {
   conv(name: string, k: number, cin: number, cout: number, stride = 1, padding: Padding = 'same', bias = false) {
     const w = this.add(`${name}/kernel`, this.heNormal(name, k * k * cin * cout, k * k * cin), [k, k, cin, cout], true) as unknown as tf.Tensor4D;
     const b = bias ? (this.add(`${name}/bias`, new Float32Array(cout), [cout], true) as unknown as tf.Tensor1D) : null;
-    return (x: tf.Tensor4D): tf.Tensor4D => {
-      const y = conv2d(x, w, stride, padding);
-      return b ? (tf.add(y, b) as tf.Tensor4D) : y;
-    };
+    // Tidied: the unbiased output is freed at once, not when the forward pass ends.
+    return (x: tf.Tensor4D): tf.Tensor4D => (b ? tf.tidy(() => biasAdd(conv2d(x, w, stride, padding), b)) : conv2d(x, w, stride, padding));
   }
 
   /**
@@ -66,7 +66,7 @@ export class ParamBuilder {
     const dw = this.add(`${name}/depthwise_kernel`, this.heNormal(`${name}/depthwise`, k * k * cin, k * k), [k, k, cin, 1], true) as unknown as tf.Tensor4D;
     const pw = this.add(`${name}/pointwise_kernel`, this.heNormal(`${name}/pointwise`, cin * cout, cin), [1, 1, cin, cout], true) as unknown as tf.Tensor4D;
     const b = this.add(`${name}/bias`, new Float32Array(cout), [cout], true) as unknown as tf.Tensor1D;
-    return (x: tf.Tensor4D): tf.Tensor4D => tf.add(conv2d(x, tf.mul(dw, pw) as tf.Tensor4D, stride, 'same'), b) as tf.Tensor4D;
+    return (x: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => biasAdd(conv2d(x, tf.mul(dw, pw) as tf.Tensor4D, stride, 'same'), b));
   }
 
   /** A per-channel affine map x·weights + biases (a "scale layer", as dlib's nets have instead of batch norm). */
@@ -97,7 +97,7 @@ export class ParamBuilder {
   dense(name: string, fanIn: number, fanOut: number) {
     const w = this.add(`${name}/kernel`, this.glorotUniform(name, fanIn * fanOut, fanIn, fanOut), [fanIn, fanOut], true) as unknown as tf.Tensor2D;
     const b = this.add(`${name}/bias`, new Float32Array(fanOut), [fanOut], true) as unknown as tf.Tensor1D;
-    return (x: tf.Tensor2D): tf.Tensor2D => tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+    return (x: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => biasAdd(tf.matMul(x, w), b));
   }
 }
 

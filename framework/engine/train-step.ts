@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RunError } from '../errors.js';
 import type { Adam } from './adam.js';
+import { variableGrads } from './gradients.js';
 import { applyMovingStats, mergeParams } from './layers.js';
 import { lossD, lossEmp, lossF, lossNoisy } from './losses.js';
 import { FerModel } from './model.js';
@@ -89,7 +90,7 @@ export function frStep(model: FerModel, opt: Adam, batch: BatchTensors, lr: numb
   let features: tf.Tensor2D | null = null;
   let terms: [tf.Scalar, tf.Scalar, tf.Scalar] | null = null;
   let correct: tf.Scalar | null = null;
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = variableGrads(() => {
     const o = frObjective(model, batch, cfg, s);
     features = tf.keep(o.features);
     correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(o.logits, 1), tf.cast(batch.labels, 'int32')), 'float32')) as tf.Scalar);
@@ -110,7 +111,7 @@ export function dStep(model: FerModel, opt: Adam, features: tf.Tensor2D, occlude
   const s: ForwardState = { training: true, updates: [] };
   const dVars = model.params('discriminator').trainable;
   const list = byVariableName(dVars);
-  const { value, grads } = tf.variableGrads(() => lossD(model.discriminator!.logits(features, s), occluded), list.list);
+  const { value, grads } = variableGrads(() => lossD(model.discriminator!.logits(features, s), occluded), list.list);
   opt.apply('d', dVars, rename(grads, list.back), lr);
   tf.dispose(grads);
   applyMovingStats(s);

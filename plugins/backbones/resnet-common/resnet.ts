@@ -42,11 +42,14 @@ export function buildResNet(spec: ResNetSpec, seed: number, imageSize: number, p
             convBn(`${name}_2`, 3, width, width, 1, true),
             convBn(`${name}_3`, 1, width, cout, 1, false),
           ];
-    return (x, s) => {
-      let y = x;
-      for (const f of body) y = f(y, s);
-      return addRelu(y, shortcut ? shortcut(x, s) : x);
-    };
+    // Tidied: what no gradient saved (the last batch norm's output, the shortcut's) is freed at
+    // the block's end, not when the whole forward pass ends (PyTorch frees it as soon as it is used).
+    return (x, s) =>
+      tf.tidy(() => {
+        let y = x;
+        for (const f of body) y = f(y, s);
+        return addRelu(y, shortcut ? shortcut(x, s) : x);
+      });
   };
 
   const stage = (index: number, cin: number): { fwd: Fwd; cout: number } => {
