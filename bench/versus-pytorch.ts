@@ -1,8 +1,9 @@
 /**
  * fer-run against PyTorch on the same CPU, side by side: for each architecture (resnet-mini at
  * 64 px, the paper's ResNet-18 and ResNet-50 at 112 px; batch 32, Adam, weight decay 1e-4),
- * one long-lived process per contender (fer-run on native and on wasm, PyTorch in NCHW and in
- * channels_last, each on 2 threads), warmed up one after the other, then measured in
+ * one long-lived process per contender (fer-run's M_Res and M_ResAttAdv on native and on wasm,
+ * PyTorch's M_Res in NCHW and in channels_last, each on 2 threads: one model per process, so
+ * every peak RSS is one training's), warmed up one after the other, then measured in
  * alternating rounds while the others wait: this VM's speed drifts by up to 30% within minutes,
  * so only figures from the same minutes compare. Rates are medians over the rounds; ratios are
  * fer-run's M_Res against PyTorch's faster layout. PyTorch is Debian's python3-torch under
@@ -26,8 +27,10 @@ export interface VersusRow {
   /** Median images/s per variant (PyTorch: M_Res only). */
   imagesPerSecond: Record<string, number>;
   rounds: Record<string, number[]>;
-  peakRssMiB: number | null;
-  tensors?: [number, number];
+  /** Peak RSS of the process that trained each variant (PyTorch: M_Res). */
+  peakRssMiB: Record<string, number>;
+  /** Live tensors after the warm-up and at the end, per variant (flat: no leak). */
+  tensors?: Record<string, [number, number]>;
   note?: string;
 }
 
@@ -36,7 +39,11 @@ export interface VersusResult {
   rows: VersusRow[];
   /** fer-run M_Res ÷ PyTorch's faster layout, per architecture and backend; and the M_ResAttAdv / M_Res step cost. */
   ratios: { arch: string; backend: string; vsPytorch: number | null; attAdvStepCost: number }[];
+  /** fer-run's M_Res peak RSS ÷ PyTorch's smaller one, per architecture and backend. */
+  rssRatios: { arch: string; backend: string; vsPytorch: number }[];
 }
+
+const VARIANTS = ['M_Res', 'M_ResAttAdv'];
 
 const CONFIGS = [
   { arch: 'resnet-mini', size: 64, backends: ['native', 'wasm'], steps: 6, pySteps: 6 },
@@ -54,6 +61,7 @@ class Contender {
   constructor(
     readonly name: string,
     private readonly child: ChildProcessWithoutNullStreams,
+    readonly variant: string,
   ) {
     this.lines = createInterface({ input: child.stdout });
     this.lines.on('line', (l) => (this.waiting ? (this.waiting(l), (this.waiting = null)) : this.queue.push(l)));
@@ -91,20 +99,29 @@ export async function versusPytorch(o: { rounds: number; only?: string; log?: (l
   if (!torch) log(`PyTorch: not available (${PYTHON} cannot import torch and torchvision; Debian: apt-get install python3-torch python3-torchvision); fer-run rows only`);
   const rows: VersusRow[] = [];
   const ratios: VersusResult['ratios'] = [];
+  const rssRatios: VersusResult['rssRatios'] = [];
   for (const c of CONFIGS.filter((x) => !o.only || x.arch === o.only)) {
     const contenders: Contender[] = [];
     const env = { ...process.env, OMP_NUM_THREADS: '2' };
     for (const backend of c.backends) {
       const flags = backend === 'native' ? [NATIVE_GC_FLAG] : [];
-      const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(PROJECT_ROOT, 'bench/train-rounds.ts'), c.arch, String(c.size), backend, String(c.steps)], { cwd: PROJECT_ROOT, env });
-      contenders.push(new Contender(`fer-run ${backend}`, child));
+      for (const variant of VARIANTS) {
+        const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(PROJECT_ROOT, 'bench/train-rounds.ts'), c.arch, String(c.size), backend, String(c.steps), variant], { cwd: PROJECT_ROOT, env });
+        contenders.push(new Contender(`fer-run ${backend}`, child, variant));
+      }
     }
     if (torch) {
       for (const layout of ['nchw', 'channels_last']) {
         const args = [join(PROJECT_ROOT, 'bench/pytorch_reference.py'), '--serve', '--arch', c.arch, '--size', String(c.size), '--layout', layout, '--steps', String(c.pySteps), '--warmup', '2'];
-        contenders.push(new Contender(`pytorch ${layout}`, spawn(PYTHON, args, { env })));
+        contenders.push(new Contender(`pytorch ${layout}`, spawn(PYTHON, args, { env }), 'M_Res'));
       }
     }
+    // One row per contender, gathering its variants' processes.
+    const row = (name: string): VersusRow => {
+      let x = rows.find((q) => q.arch === c.arch && q.contender === name);
+      if (!x) rows.push((x = { arch: c.arch, size: c.size, contender: name, imagesPerSecond: {}, rounds: {}, peakRssMiB: {} }));
+      return x;
+    };
     const live: Contender[] = [];
     for (const k of contenders) {
       try {
@@ -112,48 +129,44 @@ export async function versusPytorch(o: { rounds: number; only?: string; log?: (l
         await k.ask('warmup'); // one at a time: the others wait on their stdin
         live.push(k);
       } catch (e) {
-        rows.push({ arch: c.arch, size: c.size, contender: k.name, imagesPerSecond: {}, rounds: {}, peakRssMiB: null, note: (e as Error).message });
+        row(k.name).note = `${k.variant}: ${(e as Error).message}`;
       }
     }
-    const rounds = new Map<Contender, Record<string, number[]>>(live.map((k) => [k, {}]));
     for (let r = 0; r < o.rounds; r++) {
       for (const k of live) {
         const got = (await k.ask('round')).imagesPerSecond as number | Record<string, number>;
-        const perVariant = typeof got === 'number' ? { M_Res: got } : got;
-        for (const [v, x] of Object.entries(perVariant)) (rounds.get(k)![v] ??= []).push(x);
+        (row(k.name).rounds[k.variant] ??= []).push(typeof got === 'number' ? got : got[k.variant]);
       }
-      log(`${c.arch}@${c.size} round ${r + 1}/${o.rounds}: ${live.map((k) => `${k.name} ${Object.entries(rounds.get(k)!).map(([v, xs]) => `${v} ${xs[r].toFixed(1)}`).join(' / ')}`).join('; ')}`);
+      log(`${c.arch}@${c.size} round ${r + 1}/${o.rounds}: ${live.map((k) => `${k.name} ${k.variant} ${row(k.name).rounds[k.variant][r].toFixed(1)}`).join('; ')}`);
     }
     for (const k of live) {
       const end = await k.ask('end');
-      const rs = rounds.get(k)!;
-      rows.push({
-        arch: c.arch,
-        size: c.size,
-        contender: k.name,
-        imagesPerSecond: Object.fromEntries(Object.entries(rs).map(([v, xs]) => [v, median(xs)])),
-        rounds: rs,
-        peakRssMiB: end.peakRssMiB,
-        ...(end.tensors ? { tensors: end.tensors } : {}),
-      });
+      const x = row(k.name);
+      x.imagesPerSecond[k.variant] = median(x.rounds[k.variant]);
+      x.peakRssMiB[k.variant] = end.peakRssMiB;
+      if (end.tensors) (x.tensors ??= {})[k.variant] = end.tensors;
     }
-    const of = (name: string) => rows.find((x) => x.arch === c.arch && x.contender === name)?.imagesPerSecond;
-    const best = Math.max(of('pytorch nchw')?.M_Res ?? 0, of('pytorch channels_last')?.M_Res ?? 0) || null;
+    const of = (name: string) => rows.find((x) => x.arch === c.arch && x.contender === name);
+    const best = Math.max(of('pytorch nchw')?.imagesPerSecond.M_Res ?? 0, of('pytorch channels_last')?.imagesPerSecond.M_Res ?? 0) || null;
+    const leanest = Math.min(...['pytorch nchw', 'pytorch channels_last'].map((n) => of(n)?.peakRssMiB.M_Res ?? Infinity));
     for (const backend of c.backends) {
       const f = of(`fer-run ${backend}`);
-      if (f?.M_Res) ratios.push({ arch: `${c.arch}@${c.size}`, backend, vsPytorch: best ? f.M_Res / best : null, attAdvStepCost: f.M_Res / f.M_ResAttAdv });
+      if (f?.imagesPerSecond.M_Res) ratios.push({ arch: `${c.arch}@${c.size}`, backend, vsPytorch: best ? f.imagesPerSecond.M_Res / best : null, attAdvStepCost: f.imagesPerSecond.M_Res / f.imagesPerSecond.M_ResAttAdv });
+      if (f?.peakRssMiB.M_Res && Number.isFinite(leanest)) rssRatios.push({ arch: `${c.arch}@${c.size}`, backend, vsPytorch: f.peakRssMiB.M_Res / leanest });
     }
   }
-  return { pytorch: torch, rows, ratios };
+  return { pytorch: torch, rows, ratios, rssRatios };
 }
 
 export function printVersus(v: VersusResult): void {
   const f = (x: number | undefined) => (x == null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
   console.log(`\nfer-run vs PyTorch ${v.pytorch ?? '(not available)'}: training images/s, batch 32, 2 threads, medians of alternating rounds`);
-  console.log('model            contender              M_Res  M_ResAttAdv  peak RSS MiB');
+  console.log('model            contender              M_Res  M_ResAttAdv  peak RSS MiB (M_Res / M_ResAttAdv)');
   for (const r of v.rows) {
-    console.log(`${`${r.arch}@${r.size}`.padEnd(16)} ${r.contender.padEnd(21)} ${f(r.imagesPerSecond.M_Res).padStart(6)}  ${f(r.imagesPerSecond.M_ResAttAdv).padStart(11)}  ${String(r.peakRssMiB ?? '—').padStart(12)}${r.note ? `  ${r.note}` : ''}`);
+    const rss = VARIANTS.filter((x) => r.peakRssMiB[x] != null).map((x) => r.peakRssMiB[x]).join(' / ') || '—';
+    console.log(`${`${r.arch}@${r.size}`.padEnd(16)} ${r.contender.padEnd(21)} ${f(r.imagesPerSecond.M_Res).padStart(6)}  ${f(r.imagesPerSecond.M_ResAttAdv).padStart(11)}  ${rss.padStart(12)}${r.note ? `  ${r.note}` : ''}`);
   }
+  for (const q of v.rssRatios) console.log(`${q.arch} ${q.backend}: peak RSS ${q.vsPytorch.toFixed(2)}× PyTorch's (M_Res, against its smaller layout)`);
   for (const q of v.ratios) {
     console.log(`${q.arch} ${q.backend}: ${q.vsPytorch == null ? 'no PyTorch ratio' : `${q.vsPytorch.toFixed(2)}× PyTorch's faster layout`}; M_ResAttAdv step ${q.attAdvStepCost.toFixed(2)}× M_Res`);
   }
