@@ -5,7 +5,7 @@
  * primitive cache), "round" (each variant's images/s over a few steps), "end" (peak RSS and the
  * tensor counts, then exit). One JSON line answers each command.
  *
- *   node --import tsx bench/train-rounds.ts <backbone> <size> <backend> [steps per round] [variants, comma-separated]
+ *   node --import tsx bench/train-rounds.ts <backbone> <size> <backend> [steps per round] [variants, comma-separated] [warm-up steps]
  */
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
@@ -18,11 +18,12 @@ import { buildModel } from '../framework/engine/build-model.js';
 import { trainStep, type BatchTensors } from '../framework/engine/train-step.js';
 import { createBuildContext } from '../framework/plugin/build-context.js';
 
-const [backbone, sizeArg, backendArg, stepsArg, variantsArg] = process.argv.slice(2);
+const [backbone, sizeArg, backendArg, stepsArg, variantsArg, warmupArg] = process.argv.slice(2);
 const SIZE = Number(sizeArg);
 const STEPS = Number(stepsArg ?? 3);
 const BATCH = 32;
 const VARIANTS = (variantsArg ?? 'M_Res,M_ResAttAdv').split(',') as ('M_Res' | 'M_ResAttAdv')[];
+const WARMUP = Number(warmupArg ?? 2);
 
 const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const info = await selectBackend(backendArg as BackendChoice);
@@ -56,7 +57,7 @@ let tensors = 0;
 for await (const line of createInterface({ input: process.stdin })) {
   const cmd = line.trim();
   if (cmd === 'warmup') {
-    for (const s of setups) for (let i = 0; i < 2; i++) s.step();
+    for (const s of setups) for (let i = 0; i < WARMUP; i++) s.step();
     tensors = tf.memory().numTensors;
     say({ warm: true });
   } else if (cmd === 'round') {

@@ -45,10 +45,16 @@ export interface VersusResult {
 
 const VARIANTS = ['M_Res', 'M_ResAttAdv'];
 
+/**
+ * Steps per round, and warm-up steps before the first round (both contenders alike): resnet-mini's
+ * steps take ~60 ms, so its rounds are long enough to average out the VM's jitter, and its warm-up
+ * long enough for V8 to have optimised the step (with 2 warm-up steps fer-run's first rounds ran
+ * 20–30% below its later ones).
+ */
 const CONFIGS = [
-  { arch: 'resnet-mini', size: 64, backends: ['native', 'wasm'], steps: 6, pySteps: 6 },
-  { arch: 'resnet18', size: 112, backends: ['native', 'wasm'], steps: 2, pySteps: 4 },
-  { arch: 'resnet50', size: 112, backends: ['native'], steps: 1, pySteps: 2 },
+  { arch: 'resnet-mini', size: 64, backends: ['native', 'wasm'], steps: 16, pySteps: 16, warmup: 32 },
+  { arch: 'resnet18', size: 112, backends: ['native', 'wasm'], steps: 2, pySteps: 4, warmup: 2 },
+  { arch: 'resnet50', size: 112, backends: ['native'], steps: 1, pySteps: 2, warmup: 2 },
 ];
 
 /** A child answering one JSON line per command line. */
@@ -106,13 +112,13 @@ export async function versusPytorch(o: { rounds: number; only?: string; log?: (l
     for (const backend of c.backends) {
       const flags = backend === 'native' ? [NATIVE_GC_FLAG] : [];
       for (const variant of VARIANTS) {
-        const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(PROJECT_ROOT, 'bench/train-rounds.ts'), c.arch, String(c.size), backend, String(c.steps), variant], { cwd: PROJECT_ROOT, env });
+        const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(PROJECT_ROOT, 'bench/train-rounds.ts'), c.arch, String(c.size), backend, String(c.steps), variant, String(c.warmup)], { cwd: PROJECT_ROOT, env });
         contenders.push(new Contender(`fer-run ${backend}`, child, variant));
       }
     }
     if (torch) {
       for (const layout of ['nchw', 'channels_last']) {
-        const args = [join(PROJECT_ROOT, 'bench/pytorch_reference.py'), '--serve', '--arch', c.arch, '--size', String(c.size), '--layout', layout, '--steps', String(c.pySteps), '--warmup', '2'];
+        const args = [join(PROJECT_ROOT, 'bench/pytorch_reference.py'), '--serve', '--arch', c.arch, '--size', String(c.size), '--layout', layout, '--steps', String(c.pySteps), '--warmup', String(c.warmup)];
         contenders.push(new Contender(`pytorch ${layout}`, spawn(PYTHON, args, { env }), 'M_Res'));
       }
     }
