@@ -17,10 +17,13 @@ describe('the committed manifests', () => {
     });
   }
 
-  it('experiments/synthetic/sensitivity.json validates (its rows are λ settings, not the four variants)', async () => {
-    const r = await cli('validate', 'experiments/synthetic/sensitivity.json');
-    assert.equal(r.code, 0, r.stderr);
-  });
+  // Their rows are λ settings and φ sizes, not the four variants.
+  for (const name of ['sensitivity', 'phi-capacity']) {
+    it(`experiments/synthetic/${name}.json validates (its rows are its own settings, not the four variants)`, async () => {
+      const r = await cli('validate', `experiments/synthetic/${name}.json`);
+      assert.equal(r.code, 0, r.stderr);
+    });
+  }
 
   it('the four variants are defined once, in experiments/variants.json, which every committed manifest extends', () => {
     const base = JSON.parse(readFileSync('experiments/variants.json', 'utf8'));
