@@ -76,6 +76,7 @@ class GradientBook {
   }
 
   set(id: number, t: tf.Tensor): void {
+    if (this.byId.get(id) === t) return;
     this.drop(id);
     this.byId.set(id, t);
     this.holders.set(t, (this.holders.get(t) ?? 0) + 1);
