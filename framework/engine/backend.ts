@@ -21,13 +21,15 @@ export interface BackendInfo {
   threads?: number;
   /** oneDNN's version, for the native backend. */
   dnnl?: string;
+  /** The instruction set oneDNN's kernels run with (native): it decides the last bits of every sum. */
+  dnnlIsa?: string;
   /** A one-line notice for the user: auto selection passed over the native kernels, or wasm runs without threads, and why. */
   notice?: string;
 }
 
-/** "native (@fer-run/dnnl, oneDNN 2.6.3, tfjs 4.22.0)": what a run says it uses. */
+/** "native (@fer-run/dnnl, oneDNN 2.6.3 avx2, tfjs 4.22.0)": what a run says it uses. */
 export function describeBackend(b: BackendInfo): string {
-  return `${b.name} (${b.package}${b.dnnl ? `, oneDNN ${b.dnnl}` : ''}, tfjs ${b.tfjsVersion}${b.threads ? `, ${b.threads} thread${b.threads > 1 ? 's' : ''}` : ''})`;
+  return `${b.name} (${b.package}${b.dnnl ? `, oneDNN ${b.dnnl}${b.dnnlIsa ? ` ${b.dnnlIsa}` : ''}` : ''}, tfjs ${b.tfjsVersion}${b.threads ? `, ${b.threads} thread${b.threads > 1 ? 's' : ''}` : ''})`;
 }
 
 const require = createRequire(import.meta.url);
@@ -59,7 +61,7 @@ async function tryNative(): Promise<BackendInfo | { error: string }> {
     registerNativeBackend(load.addon);
     if (!(await tf.setBackend(NATIVE_BACKEND))) return { error: 'the native backend failed to initialise' };
     await tf.ready();
-    return { name: 'native', package: ADDON_PACKAGE, tfjsVersion: tf.version.tfjs, dnnl: load.addon.dnnlVersion() };
+    return { name: 'native', package: ADDON_PACKAGE, tfjsVersion: tf.version.tfjs, dnnl: load.addon.dnnlVersion(), dnnlIsa: load.addon.cpuIsa() };
   } catch (e) {
     return { error: (e as Error).message };
   }

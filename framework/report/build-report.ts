@@ -54,6 +54,13 @@ async function figure2(o: ReportOptions, results: CollectedResults, dir: string)
 }
 
 /** Rebuilds reports/<experiment>/ (table.md, table.csv, figures) from the finished runs; trains nothing. */
+/** ", oneDNN 2.6.3 avx2" for native runs: the instruction set(s) their kernels ran with, which decide the last bits. */
+function oneDnn(envs: Record<string, unknown>[]): string {
+  if (!envs[0].oneDNN) return '';
+  const isas = [...new Set(envs.map((e) => e.oneDNNIsa).filter(Boolean))];
+  return `, oneDNN ${envs[0].oneDNN}${isas.length ? ` ${isas.join(' and ')}` : ''}`;
+}
+
 export async function buildReport(o: ReportOptions): Promise<{ dir: string; files: string[]; missing: number }> {
   const m = o.resolved.manifest;
   const results = collectResults(o.resolved, o.runsDir, o.backend);
@@ -87,7 +94,7 @@ export async function buildReport(o: ReportOptions): Promise<{ dir: string; file
     description: m.description,
     referenceSource: m.reference?.source,
     data: datasets.map((d) => d.title),
-    backend: `${results.backend}${envs[0] ? ` (tfjs ${envs[0].tfjs}, ${envs[0].cpu}, ${envs[0].cores} cores)` : ''}`,
+    backend: `${results.backend}${envs[0] ? ` (tfjs ${envs[0].tfjs}${oneDnn(envs)}, ${envs[0].cpu}, ${envs[0].cores} cores)` : ''}`,
     seeds: m.seeds,
     epochs: epochs.join(', '),
     imageSize: m.imageSize,

@@ -29,6 +29,8 @@ export function captureEnvironment(backend: BackendInfo, projectDir: string): Re
     backend: backend.name,
     backendPackage: backend.package,
     ...(backend.dnnl ? { oneDNN: backend.dnnl } : {}),
+    // oneDNN's kernels differ by instruction set, and so do the last bits of their sums.
+    ...(backend.dnnlIsa ? { oneDNNIsa: backend.dnnlIsa } : {}),
     // XNNPACK's thread pool (wasm); results do not depend on it, speed does.
     ...(backend.threads ? { threads: backend.threads } : {}),
     // It changes timing: runs on the native backend restart with a single-threaded GC (cli/relaunch.ts).

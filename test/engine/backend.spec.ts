@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import fg from 'fast-glob';
+import { NATIVE_CPU_ISA } from '../../framework/engine/native/addon.js';
 import { cli } from '../helpers/cli.js';
 import { tinyManifest } from '../helpers/manifests.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,5 +32,48 @@ describe('backend selection', () => {
     const r = await cli(tmp.write('b.json', tinyManifest()), '--backend', 'tensorflow', '--runs', `${tmp.dir}/runs`);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /backend "tensorflow" was requested but neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node loads\. Install one \(`npm install @tensorflow\/tfjs-node@4\.22\.0`/);
+  });
+});
+
+describe("the native backend's instruction set", () => {
+  const addonModule = new URL('../../framework/engine/native/addon.ts', import.meta.url).href;
+  /** The instruction set oneDNN runs with in a fresh process (oneDNN fixes it once per process). */
+  const isaOf = (env: Record<string, string>) => {
+    const code = `import(${JSON.stringify(addonModule)}).then((m) => { const a = m.loadDnnlAddon().addon; console.log(a ? a.cpuIsa() : 'no addon'); })`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, ONEDNN_MAX_CPU_ISA: '', DNNL_MAX_CPU_ISA: '', ...env }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const hasAvx2 = existsSync('/proc/cpuinfo') && /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+
+  before(function () {
+    if (isaOf({}) === 'no addon' && process.env.FER_RUN_REQUIRE_NATIVE !== '1') this.skip();
+  });
+
+  it('is capped at AVX2, so that AVX-512 machines train to the same numbers as AVX2 ones', function () {
+    if (!hasAvx2) this.skip(); // a CPU without AVX2 keeps its own, narrower one
+    assert.equal(NATIVE_CPU_ISA, 'avx2');
+    assert.equal(isaOf({}), 'avx2');
+  });
+
+  it("a user's own ONEDNN_MAX_CPU_ISA wins", function () {
+    if (!hasAvx2) this.skip();
+    assert.equal(isaOf({ ONEDNN_MAX_CPU_ISA: 'AVX' }), 'avx');
+  });
+
+  it('is printed with the backend and recorded in every run', async function () {
+    if (!hasAvx2) this.skip();
+    const tmp = tempDir();
+    try {
+      const manifest = tmp.write('n.json', tinyManifest({ rows: [{ name: 'M_Res', set: { 'model.attention': { type: 'none' }, 'model.discriminator': { type: 'none' } } }] }));
+      const r = await cli(manifest, '--backend', 'native', '--launcher', 'local', '--runs', `${tmp.dir}/runs`, '--reports', `${tmp.dir}/reports`, '--cache', `${tmp.dir}/cache`, '--no-report');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^fer-run: backend native \(@fer-run\/dnnl, oneDNN \d+\.\d+\.\d+ avx2, tfjs/m);
+      const envs = fg.sync(`${tmp.dir}/runs/**/env.json`);
+      assert.ok(envs.length > 0);
+      for (const f of envs) assert.equal(JSON.parse(readFileSync(f, 'utf8')).oneDNNIsa, 'avx2');
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
