@@ -15,7 +15,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { createInterface, type Interface } from 'node:readline';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NATIVE_GC_FLAG } from '../framework/engine/native/addon.js';
+import { ADDON_PACKAGE, CPU_ISA_ENV, NATIVE_GC_FLAG } from '../framework/engine/native/addon.js';
 import { PROJECT_ROOT } from '../framework/paths.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -99,6 +99,24 @@ export function pytorchVersion(): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
+/** The instruction set the native backend's oneDNN runs with here (null without the addon). */
+function nativeIsa(): string | null {
+  const code = `try { console.log(require(${JSON.stringify(ADDON_PACKAGE)}).cpuIsa()); } catch { console.log(''); }`;
+  return spawnSync(process.execPath, ['-e', code], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.trim() || null;
+}
+
+/**
+ * fer-run's contenders: each backend as a run uses it, and on a CPU wider than AVX2 the native
+ * backend once more capped at AVX2 (ONEDNN_MAX_CPU_ISA=AVX2), which trains to the numbers AVX2
+ * machines get: what that reproducibility costs.
+ */
+function ferContenders(backends: string[]): { label: string; backend: string; env: Record<string, string> }[] {
+  const isa = backends.includes('native') ? nativeIsa() : null;
+  const out = backends.map((b) => ({ label: b === 'native' && isa ? `native (${isa})` : b, backend: b, env: {} as Record<string, string> }));
+  if (isa && isa !== 'avx2' && !isa.startsWith('avx2_')) out.splice(1, 0, { label: 'native (avx2)', backend: 'native', env: { [CPU_ISA_ENV]: 'AVX2' } });
+  return out;
+}
+
 export async function versusPytorch(o: { rounds: number; only?: string; log?: (l: string) => void }): Promise<VersusResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const torch = pytorchVersion();
@@ -109,11 +127,12 @@ export async function versusPytorch(o: { rounds: number; only?: string; log?: (l
   for (const c of CONFIGS.filter((x) => !o.only || x.arch === o.only)) {
     const contenders: Contender[] = [];
     const env = { ...process.env, OMP_NUM_THREADS: '2' };
-    for (const backend of c.backends) {
-      const flags = backend === 'native' ? [NATIVE_GC_FLAG] : [];
+    const fers = ferContenders(c.backends);
+    for (const f of fers) {
+      const flags = f.backend === 'native' ? [NATIVE_GC_FLAG] : [];
       for (const variant of VARIANTS) {
-        const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(PROJECT_ROOT, 'bench/train-rounds.ts'), c.arch, String(c.size), backend, String(c.steps), variant, String(c.warmup)], { cwd: PROJECT_ROOT, env });
-        contenders.push(new Contender(`fer-run ${backend}`, child, variant));
+        const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(PROJECT_ROOT, 'bench/train-rounds.ts'), c.arch, String(c.size), f.backend, String(c.steps), variant, String(c.warmup)], { cwd: PROJECT_ROOT, env: { ...env, ...f.env } });
+        contenders.push(new Contender(`fer-run ${f.label}`, child, variant));
       }
     }
     if (torch) {
@@ -155,7 +174,7 @@ export async function versusPytorch(o: { rounds: number; only?: string; log?: (l
     const of = (name: string) => rows.find((x) => x.arch === c.arch && x.contender === name);
     const best = Math.max(of('pytorch nchw')?.imagesPerSecond.M_Res ?? 0, of('pytorch channels_last')?.imagesPerSecond.M_Res ?? 0) || null;
     const leanest = Math.min(...['pytorch nchw', 'pytorch channels_last'].map((n) => of(n)?.peakRssMiB.M_Res ?? Infinity));
-    for (const backend of c.backends) {
+    for (const { label: backend } of fers) {
       const f = of(`fer-run ${backend}`);
       if (f?.imagesPerSecond.M_Res) ratios.push({ arch: `${c.arch}@${c.size}`, backend, vsPytorch: best ? f.imagesPerSecond.M_Res / best : null, attAdvStepCost: f.imagesPerSecond.M_Res / f.imagesPerSecond.M_ResAttAdv });
       if (f?.peakRssMiB.M_Res && Number.isFinite(leanest)) rssRatios.push({ arch: `${c.arch}@${c.size}`, backend, vsPytorch: f.peakRssMiB.M_Res / leanest });
@@ -167,10 +186,10 @@ export async function versusPytorch(o: { rounds: number; only?: string; log?: (l
 export function printVersus(v: VersusResult): void {
   const f = (x: number | undefined) => (x == null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
   console.log(`\nfer-run vs PyTorch ${v.pytorch ?? '(not available)'}: training images/s, batch 32, 2 threads, medians of alternating rounds`);
-  console.log('model            contender              M_Res  M_ResAttAdv  peak RSS MiB (M_Res / M_ResAttAdv)');
+  console.log('model            contender                          M_Res  M_ResAttAdv  peak RSS MiB (M_Res / M_ResAttAdv)');
   for (const r of v.rows) {
     const rss = VARIANTS.filter((x) => r.peakRssMiB[x] != null).map((x) => r.peakRssMiB[x]).join(' / ') || '—';
-    console.log(`${`${r.arch}@${r.size}`.padEnd(16)} ${r.contender.padEnd(21)} ${f(r.imagesPerSecond.M_Res).padStart(6)}  ${f(r.imagesPerSecond.M_ResAttAdv).padStart(11)}  ${rss.padStart(12)}${r.note ? `  ${r.note}` : ''}`);
+    console.log(`${`${r.arch}@${r.size}`.padEnd(16)} ${r.contender.padEnd(33)} ${f(r.imagesPerSecond.M_Res).padStart(6)}  ${f(r.imagesPerSecond.M_ResAttAdv).padStart(11)}  ${rss.padStart(12)}${r.note ? `  ${r.note}` : ''}`);
   }
   for (const q of v.rssRatios) console.log(`${q.arch} ${q.backend}: peak RSS ${q.vsPytorch.toFixed(2)}× PyTorch's (M_Res, against its smaller layout)`);
   for (const q of v.ratios) {

@@ -52,10 +52,8 @@ export interface DnnlAddon {
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, wOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: number[]): void;
   matMul(batch: number, m: number, n: number, k: number, transposeA: number, transposeB: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   dnnlVersion(): string;
-  /** The instruction set oneDNN dispatches to ("avx2", "avx512_core", …); asking fixes it. */
+  /** The instruction set oneDNN dispatches to ("avx2", "avx512_core", …): the CPU's, or less under ONEDNN_MAX_CPU_ISA. */
   cpuIsa(): string;
-  /** Caps oneDNN's instruction set; false once oneDNN has read its limit, or for an unknown name. */
-  limitCpuIsa(isa: string): boolean;
 }
 
 export const ADDON_PACKAGE = '@fer-run/dnnl';
@@ -70,15 +68,12 @@ export const NATIVE_GC_FLAG = '--single-threaded-gc';
 export const DISABLE_ENV = 'FER_RUN_NO_NATIVE';
 
 /**
- * The instruction set the native backend's oneDNN kernels are capped at. oneDNN picks its kernels
- * by the CPU, and an AVX-512 kernel sums in another order than an AVX2 one: without a cap, the
- * same manifest and seed trained to different numbers on an AVX-512 machine (synthetic Table 3:
- * M_Res 0.8970 clean against 0.9004 on an AVX2 machine) — with it, to the same numbers, at the
- * same speed on the default net. AVX2 is what every x86-64 machine of the last decade has.
- * A user's own ONEDNN_MAX_CPU_ISA (oneDNN's variable) wins; the run records what was used.
+ * oneDNN's own variable capping its instruction set. oneDNN picks its kernels by the CPU, and an
+ * AVX-512 kernel sums in another order than an AVX2 one, so the same manifest and seed train to
+ * (slightly) different numbers on AVX2 and AVX-512 machines; with ONEDNN_MAX_CPU_ISA=AVX2 an AVX-512
+ * machine trains to the AVX2 numbers (at AVX2 speed). The instruction set is recorded per run.
  */
-export const NATIVE_CPU_ISA = 'avx2';
-const ISA_ENV = ['ONEDNN_MAX_CPU_ISA', 'DNNL_MAX_CPU_ISA'];
+export const CPU_ISA_ENV = 'ONEDNN_MAX_CPU_ISA';
 
 export type AddonLoad = { addon: DnnlAddon; error: null } | { addon: null; error: string };
 
@@ -92,8 +87,6 @@ export function loadDnnlAddon(): AddonLoad {
   }
   try {
     const addon = createRequire(import.meta.url)(ADDON_PACKAGE) as DnnlAddon;
-    // Before any kernel runs (oneDNN reads its limit once). A CPU below AVX2 keeps its own.
-    if (!ISA_ENV.some((v) => process.env[v])) addon.limitCpuIsa(NATIVE_CPU_ISA);
     loaded = { addon, error: null };
   } catch (e) {
     loaded = { addon: null, error: (e as Error).message.split('\n')[0] };

@@ -38,8 +38,7 @@ static const struct {
              {"avx512_core_bf16", dnnl_cpu_isa_avx512_core_bf16},
              {"avx512_core_amx", dnnl_cpu_isa_avx512_core_amx}};
 
-// The widest instruction set oneDNN dispatches to on this machine (under any limit set). Asking
-// fixes it: oneDNN reads its limit once, so limitCpuIsa must come first.
+// The widest instruction set oneDNN dispatches to here: the CPU's, or less under ONEDNN_MAX_CPU_ISA.
 static napi_value CpuIsa(napi_env env, napi_callback_info) {
   const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
   const char* name = "unknown";
@@ -47,23 +46,6 @@ static napi_value CpuIsa(napi_env env, napi_callback_info) {
     if (k.isa == isa) name = k.name;
   napi_value out;
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &out);
-  return out;
-}
-
-// Caps the instruction set oneDNN dispatches to. Only possible before oneDNN first reads its limit
-// (the first primitive, or cpuIsa): returns false after that, or for an unknown name.
-static napi_value LimitCpuIsa(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value arg;
-  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
-  char buf[32] = {0};
-  size_t len = 0;
-  bool ok = false;
-  if (argc == 1 && napi_get_value_string_utf8(env, arg, buf, sizeof buf, &len) == napi_ok)
-    for (const auto& k : kIsas)
-      if (std::string(buf) == k.name) ok = dnnl_set_max_cpu_isa(k.isa) == dnnl_success;
-  napi_value out;
-  napi_get_boolean(env, ok, &out);
   return out;
 }
 
@@ -77,7 +59,7 @@ static napi_value Init(napi_env env, napi_value exports) {
              {"binary", Binary},         {"globalAvgPool", GlobalAvgPool},  {"globalAvgPoolGrad", GlobalAvgPoolGrad}, {"maxPool", MaxPool}, {"maxPoolGrad", MaxPoolGrad},
              {"axpby", Axpby},           {"columnSums", ColumnSums},           {"occlusionGate", OcclusionGate},  {"occlusionGateGrad", OcclusionGateGrad},
              {"bceWithLogitsMean", BceWithLogitsMean}, {"bceWithLogitsMeanGrad", BceWithLogitsMeanGrad},
-             {"dnnlVersion", Version}, {"cpuIsa", CpuIsa}, {"limitCpuIsa", LimitCpuIsa}};
+             {"dnnlVersion", Version}, {"cpuIsa", CpuIsa}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
