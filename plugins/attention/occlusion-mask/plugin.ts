@@ -6,11 +6,29 @@ interface Options {
   layers: number;
   width: number;
   kernel: number;
+  context: number;
+}
+
+/**
+ * Nearest-neighbour upsampling by `f` in both directions, written as broadcasting multiplies of
+ * rank-4 tensors so that its gradient (sums over the copies) runs on every backend.
+ */
+function upsample(x: tf.Tensor4D, f: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const copies = tf.ones([1, 1, f, 1]);
+    const cols = tf.reshape(tf.mul(tf.reshape(x, [n * h, w, 1, c]), copies), [n, h, 1, w * f * c]);
+    return tf.reshape(tf.mul(cols, copies), [n, h * f, w * f, c]);
+  });
 }
 
 /**
  * φ of the paper (fig. 1): conv–BN–ReLU layers on Res_low's output, then a 1×1 convolution to one
  * channel. It returns logits; the model applies the sigmoid, and L_noisy uses the logits directly.
+ * The paper does not give φ's layers. With `context` > 0 a coarse path (that many stride-2
+ * conv–BN–ReLU levels, its own 1×1 output upsampled back) adds its logits to the local ones: the
+ * local path sees ~15 px of a 64-px face through resnet-mini's Res_low, less than an occluder, and
+ * cannot tell a skin-toned hand from a cheek, or an object's edge from the hairline.
  */
 export default definePlugin<'attention', Options>({
   kind: 'attention',
@@ -23,10 +41,11 @@ export default definePlugin<'attention', Options>({
       layers: { type: 'integer', minimum: 0, maximum: 8, default: 1, description: 'conv–BN–ReLU layers before the 1×1 output convolution' },
       width: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'channels of those layers' },
       kernel: { type: 'integer', enum: [1, 3, 5], default: 3, description: 'kernel size of those layers' },
+      context: { type: 'integer', minimum: 0, maximum: 4, default: 0, description: 'stride-2 3×3 conv–BN–ReLU levels of a coarse path whose logits, upsampled, are added to the local ones (a receptive field wider than an occluder)' },
     },
   },
   create: (o, ctx) => ({
-    build([, , channels]): Attention {
+    build([h, w, channels]): Attention {
       const pb = new ParamBuilder('attention', ctx.seed('attention'));
       const layers: ((x: tf.Tensor4D, s: ForwardState) => tf.Tensor4D)[] = [];
       let c = channels;
@@ -38,7 +57,28 @@ export default definePlugin<'attention', Options>({
       }
       const out = pb.conv('mask', 1, c, 1, 1, 'same', true);
       layers.push((x) => out(x));
-      return { params: pb.params, logits: (low, s) => layers.reduce((x, l) => l(x, s), low) };
+      const local = (low: tf.Tensor4D, s: ForwardState) => layers.reduce((x, l) => l(x, s), low);
+      if (o.context === 0) return { params: pb.params, logits: local };
+      const levels: ((x: tf.Tensor4D, s: ForwardState) => tf.Tensor4D)[] = [];
+      c = channels;
+      for (let i = 0; i < o.context; i++) {
+        const conv = pb.conv(`context${i + 1}`, 3, c, o.width, 2);
+        const bn = pb.batchNorm(`context${i + 1}/bn`, o.width);
+        levels.push((x, s) => bn(conv(x), s, true));
+        c = o.width;
+      }
+      const coarseOut = pb.conv('context/mask', 1, c, 1, 1, 'same', true);
+      const f = 2 ** o.context;
+      return {
+        params: pb.params,
+        logits: (low, s) =>
+          tf.tidy(() => {
+            const coarse = upsample(coarseOut(levels.reduce((x, l) => l(x, s), low)), f);
+            // 'same' stride-2 convolutions round odd sizes up: crop the upsampled map back to h × w.
+            const fitted = coarse.shape[1] === h && coarse.shape[2] === w ? coarse : tf.slice(coarse, [0, 0, 0, 0], [-1, h, w, -1]);
+            return tf.add(local(low, s), fitted);
+          }),
+      };
     },
   }),
 });
