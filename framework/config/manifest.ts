@@ -68,7 +68,7 @@ export interface Manifest {
   rows: RowSpec[];
   columns: ColumnSpec[];
   reference?: { source: string; rows: Record<string, Record<string, (number | null)[]>> };
-  report: { compare?: [string, string]; figures: boolean };
+  report: { compare?: [string, string]; masksRow?: string; figures: boolean };
 }
 
 /** What one row trains with, after its `set` block: the part of the manifest a training cell depends on. */

@@ -122,6 +122,8 @@ function checkReferences(m: Manifest, file: string, registry: PluginRegistry): v
   for (const [i, name] of (m.report.compare ?? []).entries()) {
     if (!seen.has(name)) throw new InputError(`${file}: at /report/compare/${i}: no row named "${name}".${didYouMean(name, [...seen])}`);
   }
+  const masksRow = m.report.masksRow;
+  if (masksRow !== undefined && !seen.has(masksRow)) throw new InputError(`${file}: at /report/masksRow: no row named "${masksRow}".${didYouMean(masksRow, [...seen])}`);
 }
 
 export interface ResolvedManifest {
@@ -138,5 +140,9 @@ export function resolveManifest(loaded: LoadedManifest, registry: PluginRegistry
   const manifest = data as unknown as Manifest;
   checkReferences(manifest, loaded.file, registry);
   const rows = manifest.rows.map((r, i) => ({ name: r.name, config: resolveRow(manifest, i, validate, loaded.file) }));
+  const masks = rows.find((r) => r.name === manifest.report.masksRow);
+  if (masks && masks.config.model.attention.type === 'none') {
+    throw new InputError(`${loaded.file}: at /report/masksRow: row "${masks.name}" has no attention module, so it learns no masks. Name a row with attention, or leave masksRow out.`);
+  }
   return { file: loaded.file, manifest, rows };
 }

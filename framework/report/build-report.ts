@@ -26,11 +26,11 @@ export interface ReportOptions {
 }
 
 
-/** Figure 2: φ's masks from the first finished cell of a row that has attention. */
+/** Figure 2: φ's masks from the first finished cell of report.masksRow, else of a row that has attention. */
 async function figure2(o: ReportOptions, results: CollectedResults, dir: string): Promise<string | null> {
   const m = o.resolved.manifest;
   const withAttention = o.resolved.rows.filter((r) => r.config.model.attention.type !== 'none').map((r) => r.name);
-  const preferred = ['M_ResAttAdv', 'M_ResAtt', ...withAttention];
+  const preferred = [...(m.report.masksRow ? [m.report.masksRow] : []), 'M_ResAttAdv', 'M_ResAtt', ...withAttention].filter((n) => withAttention.includes(n));
   const cell = preferred.map((n) => results.cells.find((c) => c.cell.row === n && c.done && c.checkpoint)).find(Boolean);
   if (!cell) return null;
   const column = m.columns.find((c) => c.training === cell.cell.training)!;

@@ -84,6 +84,16 @@ describe('bad manifests', () => {
       manifest: tinyManifest({ rows: [{ name: 'A', set: { 'imageSize': 3 } }] }),
       expect: ['/rows/0/set', 'key "imageSize" is not allowed here'],
     },
+    {
+      name: "Figure 2's row is not a row",
+      manifest: tinyManifest({ rows: [{ name: 'M_ResAttAdv' }], report: { masksRow: 'M_ResAtAdv' } }),
+      expect: ['/report/masksRow', 'no row named "M_ResAtAdv"', 'Did you mean "M_ResAttAdv"?'],
+    },
+    {
+      name: "Figure 2's row has no attention",
+      manifest: tinyManifest({ rows: [{ name: 'M_Res', set: { 'model.attention': { type: 'none' } } }], report: { masksRow: 'M_Res' } }),
+      expect: ['/report/masksRow', 'row "M_Res" has no attention module'],
+    },
   ];
 
   for (const c of cases) {
