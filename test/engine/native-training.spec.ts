@@ -137,13 +137,14 @@ describe('native backend: selection', function () {
       env: { ...process.env, FER_RUN_GC: '' },
     });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /^fer-run: backend native \(@fer-run\/dnnl, oneDNN \d+\.\d+\.\d+, tfjs 4\.22\.0\)/m);
+    assert.match(r.stderr, /^fer-run: backend native \(@fer-run\/dnnl, oneDNN \d+\.\d+\.\d+ [a-z0-9_]+, tfjs 4\.22\.0\)/m);
     const cells = readdirSync(join(runs, 'tiny'));
     assert.ok(cells.length > 0);
     for (const cell of cells) {
       const env = JSON.parse(readFileSync(join(runs, 'tiny', cell, 'env.json'), 'utf8'));
       assert.equal(env.backend, 'native');
       assert.match(env.oneDNN, /^\d+\.\d+\.\d+$/);
+      assert.match(env.oneDNNIsa, /^[a-z0-9_]+$/);
       assert.equal(env.v8Gc, 'single-threaded');
     }
   });
