@@ -53,7 +53,6 @@ async function figure2(o: ReportOptions, results: CollectedResults, dir: string)
   }
 }
 
-/** Rebuilds reports/<experiment>/ (table.md, table.csv, figures) from the finished runs; trains nothing. */
 /** ", oneDNN 2.6.3 avx2" for native runs: the instruction set(s) their kernels ran with, which decide the last bits. */
 function oneDnn(envs: Record<string, unknown>[]): string {
   if (!envs[0].oneDNN) return '';
@@ -61,6 +60,7 @@ function oneDnn(envs: Record<string, unknown>[]): string {
   return `, oneDNN ${envs[0].oneDNN}${isas.length ? ` ${isas.join(' and ')}` : ''}`;
 }
 
+/** Rebuilds reports/<experiment>/ (table.md, table.csv, figures) from the finished runs; trains nothing. */
 export async function buildReport(o: ReportOptions): Promise<{ dir: string; files: string[]; missing: number }> {
   const m = o.resolved.manifest;
   const results = collectResults(o.resolved, o.runsDir, o.backend);
