@@ -23,6 +23,29 @@ function upsample(x: tf.Tensor4D, f: number): tf.Tensor4D {
 }
 
 /**
+ * `count` conv–BN–ReLU layers of `width` channels (the first from `channels`), their parameters
+ * named by `names(i)`, as one function of the input.
+ */
+function convBnReluStack(
+  pb: ParamBuilder,
+  count: number,
+  channels: number,
+  width: number,
+  kernel: number,
+  stride: number,
+  names: (i: number) => [conv: string, bn: string],
+): (x: tf.Tensor4D, s: ForwardState) => tf.Tensor4D {
+  const layers: ((x: tf.Tensor4D, s: ForwardState) => tf.Tensor4D)[] = [];
+  for (let i = 0; i < count; i++) {
+    const [convName, bnName] = names(i);
+    const conv = pb.conv(convName, kernel, i === 0 ? channels : width, width, stride);
+    const bn = pb.batchNorm(bnName, width);
+    layers.push((x, s) => bn(conv(x), s, true));
+  }
+  return (x, s) => layers.reduce((y, l) => l(y, s), x);
+}
+
+/**
  * φ of the paper (fig. 1): conv–BN–ReLU layers on Res_low's output, then a 1×1 convolution to one
  * channel. It returns logits; the model applies the sigmoid, and L_noisy uses the logits directly.
  * The paper does not give φ's layers. With `context` > 0 a coarse path (that many stride-2
@@ -47,36 +70,21 @@ export default definePlugin<'attention', Options>({
   create: (o, ctx) => ({
     build([h, w, channels]): Attention {
       const pb = new ParamBuilder('attention', ctx.seed('attention'));
-      const layers: ((x: tf.Tensor4D, s: ForwardState) => tf.Tensor4D)[] = [];
-      let c = channels;
-      for (let i = 0; i < o.layers; i++) {
-        const conv = pb.conv(`conv${i + 1}`, o.kernel, c, o.width);
-        const bn = pb.batchNorm(`bn${i + 1}`, o.width);
-        layers.push((x, s) => bn(conv(x), s, true));
-        c = o.width;
-      }
-      const out = pb.conv('mask', 1, c, 1, 1, 'same', true);
-      layers.push((x) => out(x));
-      const local = (low: tf.Tensor4D, s: ForwardState) => layers.reduce((x, l) => l(x, s), low);
-      if (o.context === 0) return { params: pb.params, logits: local };
-      const levels: ((x: tf.Tensor4D, s: ForwardState) => tf.Tensor4D)[] = [];
-      c = channels;
-      for (let i = 0; i < o.context; i++) {
-        const conv = pb.conv(`context${i + 1}`, 3, c, o.width, 2);
-        const bn = pb.batchNorm(`context${i + 1}/bn`, o.width);
-        levels.push((x, s) => bn(conv(x), s, true));
-        c = o.width;
-      }
-      const coarseOut = pb.conv('context/mask', 1, c, 1, 1, 'same', true);
+      const local = convBnReluStack(pb, o.layers, channels, o.width, o.kernel, 1, (i) => [`conv${i + 1}`, `bn${i + 1}`]);
+      const out = pb.conv('mask', 1, o.layers > 0 ? o.width : channels, 1, 1, 'same', true);
+      const localLogits = (low: tf.Tensor4D, s: ForwardState) => out(local(low, s));
+      if (o.context === 0) return { params: pb.params, logits: localLogits };
+      const coarse = convBnReluStack(pb, o.context, channels, o.width, 3, 2, (i) => [`context${i + 1}`, `context${i + 1}/bn`]);
+      const coarseOut = pb.conv('context/mask', 1, o.width, 1, 1, 'same', true);
       const f = 2 ** o.context;
       return {
         params: pb.params,
         logits: (low, s) =>
           tf.tidy(() => {
-            const coarse = upsample(coarseOut(levels.reduce((x, l) => l(x, s), low)), f);
+            const up = upsample(coarseOut(coarse(low, s)), f);
             // 'same' stride-2 convolutions round odd sizes up: crop the upsampled map back to h × w.
-            const fitted = coarse.shape[1] === h && coarse.shape[2] === w ? coarse : tf.slice(coarse, [0, 0, 0, 0], [-1, h, w, -1]);
-            return tf.add(local(low, s), fitted);
+            const fitted = up.shape[1] === h && up.shape[2] === w ? up : tf.slice(up, [0, 0, 0, 0], [-1, h, w, -1]);
+            return tf.add(localLogits(low, s), fitted);
           }),
       };
     },
