@@ -1,5 +1,8 @@
 import type { ResultTable, Stat } from './table.js';
 
+/** A difference of two accuracies in signed percentage points (+1.25). */
+export const signedPoints = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(digits)}`;
+
 export interface ReportMeta {
   title: string;
   synthetic: boolean;
@@ -86,7 +89,6 @@ export function renderMarkdown(table: ResultTable, meta: ReportMeta): string {
   }
   if (table.seedDifferences.length) {
     const { baseline } = table.seedDifferences[0];
-    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
     out.push(`## Per-seed differences against ${baseline}`, '');
     out.push(
       `Each row's accuracy minus ${baseline}'s on the same seed, in percentage points; mean ± std over seeds and a two-sided paired t-test over the seeds ` +
@@ -97,7 +99,7 @@ export function renderMarkdown(table: ResultTable, meta: ReportMeta): string {
     out.push('| Row | Column | Evaluation | per seed | mean ± std | t | p-value | detectable |', '|---|---|---|---|---|---|---|---|');
     for (const d of table.seedDifferences) {
       const p = d.p === null ? '–' : d.p < 1e-4 ? d.p.toExponential(2) : d.p.toFixed(4);
-      out.push(`| ${d.row} | ${d.column} | ${d.label} | ${d.perSeed.map(([s, x]) => `${s}: ${pct(x)}`).join(', ')} | ${pct(d.mean)} ± ${(100 * d.std).toFixed(2)} | ${Number.isFinite(d.t) ? d.t.toFixed(2) : String(d.t)} | ${p} | ${d.detectable === null ? '–' : (100 * d.detectable).toFixed(2)} |`);
+      out.push(`| ${d.row} | ${d.column} | ${d.label} | ${d.perSeed.map(([s, x]) => `${s}: ${signedPoints(x, 2)}`).join(', ')} | ${signedPoints(d.mean, 2)} ± ${(100 * d.std).toFixed(2)} | ${Number.isFinite(d.t) ? d.t.toFixed(2) : String(d.t)} | ${p} | ${d.detectable === null ? '–' : (100 * d.detectable).toFixed(2)} |`);
     }
     out.push('');
   }

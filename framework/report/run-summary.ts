@@ -1,10 +1,9 @@
 import type { CollectedResults } from './collect.js';
+import { signedPoints } from './markdown.js';
 import { mean } from './stats.js';
 
 /** A duration in the unit a reader wants: seconds, minutes or hours. */
 const duration = (s: number) => (s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(2)} h`);
-
-const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 /** Training time summed over the cells (what the cells cost, whatever ran them in parallel). */
 export function trainingTime(results: CollectedResults): string {
@@ -46,7 +45,7 @@ export function plateau(results: CollectedResults): string | null {
   }
   if (gains.length === 0) return null;
   return (
-    `the last epoch changed training accuracy by ${pts(mean(gains))} points on average over ${gains.length} cells ` +
-    `(${pts(Math.min(...gains))} to ${pts(Math.max(...gains))}); final training accuracy ${Math.min(...finals).toFixed(3)}–${Math.max(...finals).toFixed(3)}`
+    `the last epoch changed training accuracy by ${signedPoints(mean(gains), 1)} points on average over ${gains.length} cells ` +
+    `(${signedPoints(Math.min(...gains), 1)} to ${signedPoints(Math.max(...gains), 1)}); final training accuracy ${Math.min(...finals).toFixed(3)}–${Math.max(...finals).toFixed(3)}`
   );
 }

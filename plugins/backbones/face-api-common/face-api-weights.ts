@@ -18,3 +18,8 @@ const MEAN_RGB = [122.782, 117.001, 104.298];
 export function faceApiInput(x: tf.Tensor4D): tf.Tensor4D {
   return tf.add(tf.mul(x, 0.5), tf.tensor1d(MEAN_RGB.map((m) => (127.5 - m) / 255))) as tf.Tensor4D;
 }
+
+/** The `pretrained` option of a backbone built from one of face-api's nets (`net`: which weights, in words). */
+export function faceApiPretrainedOption(net: string) {
+  return { type: 'boolean', default: true, description: `start from face-api's ${net} weights (installed with fer-run); false: random weights, the ablation` } as const;
+}

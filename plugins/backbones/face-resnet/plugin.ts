@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { definePlugin, globalAvgPool, InputError, loadPretrained, ParamBuilder, relu } from '../../../framework/index.js';
 import type { Backbone } from '../../../framework/index.js';
-import { faceApiInput, faceApiWeights } from '../face-api-common/face-api-weights.js';
+import { faceApiInput, faceApiPretrainedOption, faceApiWeights } from '../face-api-common/face-api-weights.js';
 
 interface Options {
   pretrained: boolean;
@@ -125,7 +125,7 @@ export default definePlugin<'backbone', Options>({
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
-    properties: { pretrained: { type: 'boolean', default: true, description: "start from face-api's face-recognition weights (installed with fer-run); false: random weights, the ablation" } },
+    properties: { pretrained: faceApiPretrainedOption('face-recognition') },
   },
   create(o, ctx) {
     const net = buildFaceResnet(ctx.seed('backbone'), ctx.imageSize);
