@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import { hashString } from '../engine/rng.js';
-import { InputError, RunError } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { Box, Regions, SampleSource } from './dataset.js';
 import { alignedCrop, FaceDetections } from './face-align.js';
 import { cachedSource } from './image-cache.js';
@@ -183,7 +183,8 @@ export async function openImages(o: {
   faces?.save();
   const bad = source.skipped.length;
   if (o.entries.length && bad / o.entries.length > o.maxBadFraction) {
-    throw new RunError(
+    // The user's copy is what needs fixing, and every cell would fail alike: bad input, said once.
+    throw new InputError(
       `${o.dataset}: ${bad} of ${o.entries.length} images could not be read (more than ${(o.maxBadFraction * 100).toFixed(1)}%), e.g. ` +
         `${source.skipped.slice(0, 3).map((s) => `${s.id} (${s.reason})`).join('; ')}. Check the copy of the dataset, or raise the "maxBadFraction" option.`,
     );

@@ -10,6 +10,8 @@ import { CKPLUS_CODES } from '../../plugins/datasets/ckplus/labels.js';
 import { FEDRO_FOLDERS } from '../../plugins/datasets/fedro/plugin.js';
 import { folderClass } from '../../plugins/datasets/image-folder/plugin.js';
 import { RAFDB_CODES } from '../../plugins/datasets/rafdb/labels.js';
+import { cli } from '../helpers/cli.js';
+import { tinyManifest } from '../helpers/manifests.js';
 import { registry_ } from '../helpers/model.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -147,6 +149,24 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.equal(train.length, 3);
       assert.deepEqual(train.skipped.map((s) => s.id), ['train_00004']);
       assert.deepEqual(Array.from({ length: 3 }, (_, i) => d.classes[train.get(i).label]), ['happy', 'neutral', 'surprise']);
+    });
+
+    it('an experiment on a copy with too many unreadable images stops at its first cell and says so once (exit 2)', async () => {
+      const data = { type: 'rafdb', options: { root } };
+      const manifest = tinyManifest({
+        seeds: [1, 2, 3],
+        trainings: { raf: { datasets: [data], occluder: { type: 'objects' }, epochs: 1, batchSize: 4 } },
+        rows: [{ name: 'M_Res', set: { 'model.attention': { type: 'none' }, 'model.discriminator': { type: 'none' } } }],
+        columns: [{ name: 'RAF-DB', training: 'raf', test: { dataset: data }, evals: [{ label: 'clean' }] }],
+        launcher: { type: 'local' },
+      });
+      const file = join(tmp.dir, 'corrupt-raf.json');
+      text(file, JSON.stringify(manifest));
+      const r = await cli(file, '--runs', join(tmp.dir, 'runs-corrupt'), '--reports', join(tmp.dir, 'reports-corrupt'), '--cache', cache, '--backend', 'cpu');
+      assert.equal(r.code, 2, r.stderr);
+      const said = (r.stdout + r.stderr).match(/1 of 4 images could not be read/g) ?? [];
+      assert.equal(said.length, 1, r.stdout + r.stderr);
+      assert.doesNotMatch(r.stdout + r.stderr, /\[2\/3\]|FAILED/);
     });
 
     it('reads the realistic-occlusion list, removing the duplicate entry', async () => {
