@@ -4,6 +4,7 @@ import { InputError } from '../errors.js';
 import { datasetRefs, expandCells, type TrainingCell } from './cells.js';
 import type { DataCache } from './data-cache.js';
 import { ferRunIdentity } from './identity.js';
+import { longestFirst } from './launch-order.js';
 import { runCell, type CellJob, type CellResult } from './run-cell.js';
 
 export type { StoredEvaluation } from './run-cell.js';
@@ -42,7 +43,7 @@ async function preflight(resolved: ResolvedManifest, data: DataCache): Promise<v
 /**
  * Runs an experiment: expands it into cells (row × training × seed × fold), takes the finished
  * ones from the record store, and hands the rest to the launcher, which runs each cell task
- * (runCell) wherever it runs cells and brings its record back into the store. Returns every
+ * (runCell), longest first, wherever it runs cells and brings its record back into the store. Returns every
  * cell's outcome, in the experiment's order.
  */
 export async function runExperiment(resolved: ResolvedManifest, s: RunServices, o: RunOptions = {}): Promise<CellOutcome[]> {
@@ -61,7 +62,7 @@ export async function runExperiment(resolved: ResolvedManifest, s: RunServices, 
   const cellServices = { ...s, progress: o.progress, prefetch: o.prefetch, stopAfterEpochs: o.stopAfterEpochs };
   if (jobs.length > 0) {
     const env = { runHere: (job: CellJob) => runCell(job, cellServices), runner: s.runner, store: s.store, identity: ferRunIdentity(s.registry), log: s.log };
-    for await (const r of s.launcher.launch(jobs, env)) {
+    for await (const r of s.launcher.launch(longestFirst(jobs), env)) {
       results.set(r.hash, r);
       // Input the user must fix fails every cell alike: stop (the launcher cancels the rest) and say it once.
       if (r.badInput) throw new InputError(r.error ?? 'a cell was given bad input');
