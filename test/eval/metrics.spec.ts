@@ -40,6 +40,23 @@ describe('metrics', () => {
     }
   });
 
+  it('AUC of float32 scores of both signs (logits, -0 and 0 tied) equals the pairwise count', () => {
+    const rng = new Rng(11);
+    const n = 3000;
+    const scores = Float32Array.from({ length: n }, (_, i) => (i % 50 === 0 ? (i % 100 === 0 ? -0 : 0) : (rng.next() - 0.5) * 2 ** (rng.next() * 40 - 20)));
+    const labels = Array.from({ length: n }, (_, i) => (rng.next() < 0.5 + 0.3 * Math.sign(scores[i]) ? 1 : 0));
+    let wins = 0;
+    let pairs = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      if (labels[i] !== 1 || labels[j] !== 0) continue;
+      pairs++;
+      wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+    }
+    const got = auc(scores, labels)!;
+    assert.ok(got > 0.6, `scores and labels are correlated (${got})`);
+    assert.ok(Math.abs(got - wins / pairs) < 1e-12, `${got} vs ${wins / pairs}`);
+  });
+
   it('mean and sample standard deviation', () => {
     assert.equal(mean([1, 2, 3]), 2);
     assert.equal(std([1, 2, 3]), 1);
