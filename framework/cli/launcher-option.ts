@@ -12,19 +12,29 @@ export interface LauncherFlags {
 
 /**
  * The launcher a command line asks for, over the manifest's: --launcher names one (keeping the
- * manifest's options when it names the same), --jobs N > 1 means processes, --redis URL means
- * bullmq (or sets the named launcher's redis option).
+ * manifest's options when it names the same), --redis URL means bullmq (or sets the named
+ * launcher's redis option), --jobs N is the processes launcher's count: alone, N > 1 means
+ * processes and 1 means this process; with --launcher processes, N processes (1 included); with
+ * another launcher it is a contradiction the user must resolve (it was once dropped silently).
  */
 export function launcherRef(fromManifest: PluginRef, f: LauncherFlags): PluginRef {
-  let ref = fromManifest;
+  let jobs: number | undefined;
   if (f.jobs !== undefined) {
-    const jobs = Number(f.jobs);
+    jobs = Number(f.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs ${f.jobs}: expected a whole number of processes, 1 or more.`);
+  }
+  const named = f.launcher ?? (f.redis !== undefined ? 'bullmq' : undefined);
+  let ref = fromManifest;
+  if (named !== undefined) {
+    if (named !== fromManifest.type) ref = { type: named, options: {} };
+    if (jobs !== undefined && named !== 'processes') {
+      throw new InputError(`--jobs ${jobs} sets how many processes the processes launcher starts, but the command line also asks for the ${named} launcher${f.launcher === undefined ? ' (--redis)' : ''}. Drop --jobs, or use --launcher processes.`);
+    }
+    if (jobs !== undefined) ref = { type: 'processes', options: { ...ref.options, jobs } };
+  } else if (jobs !== undefined) {
     if (jobs > 1) ref = { type: 'processes', options: { jobs } };
     else if (ref.type === 'processes') ref = { type: 'local' };
   }
-  const named = f.launcher ?? (f.redis !== undefined ? 'bullmq' : undefined);
-  if (named !== undefined && named !== ref.type) ref = { type: named, options: named === fromManifest.type ? fromManifest.options : {} };
   if (f.redis !== undefined) ref = { ...ref, options: { ...ref.options, redis: f.redis } };
   return ref;
 }
