@@ -18,7 +18,7 @@ export default definePlugin<'launcher', Options>({
     properties: { jobs: { type: 'integer', minimum: 1, default: 2, description: 'Child processes; their compute threads share the cores (OMP_NUM_THREADS = cores / jobs unless set).' } },
   },
   create: ({ jobs }) => ({
-    title: `${jobs} processes`,
+    title: `${jobs} process${jobs === 1 ? '' : 'es'}`,
     async *launch(cells, env) {
       const queue = [...cells];
       const runners: CellRunner[] = [];
