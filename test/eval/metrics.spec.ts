@@ -3,6 +3,18 @@ import { auc, confusionMatrix, iou, perClassAccuracy } from '../../framework/eva
 import { Rng } from '../../framework/engine/rng.js';
 import { discordant, mcnemarExact, mean, std } from '../../framework/report/stats.js';
 
+/** The Mann–Whitney count by brute force: positive–negative pairs won (ties half) and pairs. */
+function pairwise(scores: ArrayLike<number>, labels: ArrayLike<number>): { wins: number; pairs: number } {
+  let wins = 0;
+  let pairs = 0;
+  for (let i = 0; i < scores.length; i++) for (let j = 0; j < scores.length; j++) {
+    if (labels[i] !== 1 || labels[j] !== 0) continue;
+    pairs++;
+    wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+  }
+  return { wins, pairs };
+}
+
 describe('metrics', () => {
   it('confusion matrix and per-class accuracy', () => {
     const m = confusionMatrix([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], 4);
@@ -27,13 +39,7 @@ describe('metrics', () => {
       // Scores on a coarse grid, so that ties within and across the classes are common.
       const scores = Array.from({ length: n }, () => Math.round(rng.next() * 10) / 10);
       const labels = Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
-      let wins = 0;
-      let pairs = 0;
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        if (labels[i] !== 1 || labels[j] !== 0) continue;
-        pairs++;
-        wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-      }
+      const { wins, pairs } = pairwise(scores, labels);
       const got = auc(scores, labels);
       if (pairs === 0) assert.equal(got, null);
       else assert.ok(Math.abs(got! - wins / pairs) < 1e-12, `n=${n}: ${got} vs ${wins / pairs}`);
@@ -45,13 +51,7 @@ describe('metrics', () => {
     const n = 3000;
     const scores = Float32Array.from({ length: n }, (_, i) => (i % 50 === 0 ? (i % 100 === 0 ? -0 : 0) : (rng.next() - 0.5) * 2 ** (rng.next() * 40 - 20)));
     const labels = Array.from({ length: n }, (_, i) => (rng.next() < 0.5 + 0.3 * Math.sign(scores[i]) ? 1 : 0));
-    let wins = 0;
-    let pairs = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      if (labels[i] !== 1 || labels[j] !== 0) continue;
-      pairs++;
-      wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-    }
+    const { wins, pairs } = pairwise(scores, labels);
     const got = auc(scores, labels)!;
     assert.ok(got > 0.6, `scores and labels are correlated (${got})`);
     assert.ok(Math.abs(got - wins / pairs) < 1e-12, `${got} vs ${wins / pairs}`);
