@@ -20,5 +20,9 @@ export interface PrefetchInit {
   epochs: number;
 }
 
-export type FromWorker = { kind: 'batch'; epoch: number; index: number; batch: HostBatch } | { kind: 'error'; message: string; input: boolean };
-export type ToWorker = { kind: 'init'; init: PrefetchInit } | { kind: 'credit'; n: number };
+/**
+ * One worker serves the cells of a process one after another; `run` numbers a cell's stream, so
+ * a batch still in flight from the previous cell's stream is recognised and dropped.
+ */
+export type FromWorker = { kind: 'batch'; run: number; epoch: number; index: number; batch: HostBatch } | { kind: 'error'; run: number; message: string; input: boolean };
+export type ToWorker = { kind: 'init'; run: number; init: PrefetchInit } | { kind: 'credit'; run: number; n: number } | { kind: 'stop'; run: number };

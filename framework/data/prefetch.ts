@@ -25,12 +25,34 @@ function startWorker(): Worker {
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`));
 }
 
+/** The process's worker between cells (unref'd, so it never keeps the process alive), and the stream count. */
+let idle: Worker | null = null;
+let runs = 0;
+let workersStarted = 0;
+
+/** How many prefetch workers this process has started (tests: cells share one). */
+export function prefetchWorkersStarted(): number {
+  return workersStarted;
+}
+
 /**
  * Batches prepared ahead on a worker thread, so that the training loop (which holds the main
- * thread while a step runs) never waits for image reading, occlusion and packing.
+ * thread while a step runs) never waits for image reading, occlusion and packing. The worker is
+ * kept for the next cell of the process: starting one and importing the plugins into it cost
+ * about a second per cell, and it keeps the splits it opened.
  */
 export function prefetchFeed(init: PrefetchInit): BatchFeed {
-  const worker = startWorker();
+  const worker = idle ?? startWorker();
+  idle = null;
+  if (worker.listenerCount('exit') === 0) {
+    workersStarted++;
+    // A worker that dies while idle is forgotten, not handed to the next cell (and its error is not thrown here).
+    worker.on('error', () => undefined).on('exit', () => {
+      if (idle === worker) idle = null;
+    });
+  }
+  worker.ref();
+  const run = ++runs;
   const queue: HostBatch[] = [];
   let waiting: { resolve: (b: HostBatch) => void; reject: (e: Error) => void } | null = null;
   let failure: Error | null = null;
@@ -39,26 +61,40 @@ export function prefetchFeed(init: PrefetchInit): BatchFeed {
     waiting?.reject(e);
     waiting = null;
   };
-  worker.on('message', (m: FromWorker) => {
+  const onMessage = (m: FromWorker) => {
+    if (m.run !== run) return; // the previous cell's batch, still in flight when it closed
     if (m.kind === 'error') return fail(m.input ? new InputError(m.message) : new RunError(`batch preparation failed: ${m.message}`));
     if (waiting) {
       waiting.resolve(m.batch);
       waiting = null;
     } else queue.push(m.batch);
-  });
-  worker.on('error', (e) => fail(new RunError(`batch preparation failed: ${e.message}`)));
-  worker.postMessage({ kind: 'init', init } satisfies ToWorker);
-  worker.postMessage({ kind: 'credit', n: AHEAD } satisfies ToWorker);
+  };
+  const onError = (e: Error) => fail(new RunError(`batch preparation failed: ${e.message}`));
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  const post = (m: ToWorker) => worker.postMessage(m);
+  post({ kind: 'init', run, init });
+  post({ kind: 'credit', run, n: AHEAD });
   return {
     next() {
       if (failure) return Promise.reject(failure);
-      worker.postMessage({ kind: 'credit', n: 1 } satisfies ToWorker);
+      post({ kind: 'credit', run, n: 1 });
       const b = queue.shift();
       if (b) return Promise.resolve(b);
       return new Promise((resolve, reject) => (waiting = { resolve, reject }));
     },
     async close() {
-      await worker.terminate();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      if (failure) {
+        // A worker that failed is not trusted with the next cell.
+        await worker.terminate();
+        return;
+      }
+      post({ kind: 'stop', run });
+      worker.unref();
+      if (idle) await idle.terminate();
+      idle = worker;
     },
   };
 }
