@@ -35,6 +35,16 @@ export function prefetchWorkersStarted(): number {
   return workersStarted;
 }
 
+function newWorker(): Worker {
+  const worker = startWorker();
+  workersStarted++;
+  // A worker that dies while idle is forgotten, not handed to the next cell (and its error is not thrown here).
+  worker.on('error', () => undefined).on('exit', () => {
+    if (idle === worker) idle = null;
+  });
+  return worker;
+}
+
 /**
  * Batches prepared ahead on a worker thread, so that the training loop (which holds the main
  * thread while a step runs) never waits for image reading, occlusion and packing. The worker is
@@ -42,15 +52,8 @@ export function prefetchWorkersStarted(): number {
  * about a second per cell, and it keeps the splits it opened.
  */
 export function prefetchFeed(init: PrefetchInit): BatchFeed {
-  const worker = idle ?? startWorker();
+  const worker = idle ?? newWorker();
   idle = null;
-  if (worker.listenerCount('exit') === 0) {
-    workersStarted++;
-    // A worker that dies while idle is forgotten, not handed to the next cell (and its error is not thrown here).
-    worker.on('error', () => undefined).on('exit', () => {
-      if (idle === worker) idle = null;
-    });
-  }
   worker.ref();
   const run = ++runs;
   const queue: HostBatch[] = [];
