@@ -4,10 +4,9 @@ import { importPlugin } from '../plugin/discovery.js';
 import { createBuildContext } from '../plugin/build-context.js';
 import { PluginRegistry } from '../plugin/registry.js';
 import { FerError, InputError } from '../errors.js';
-import type { SampleSource } from './dataset.js';
+import { DataCache } from './data-cache.js';
 import { concatSources, subsetSource } from './concat-source.js';
 import { EpochBatches } from './epoch-batches.js';
-import { openSplit, pluginRefOf } from './subject-folds.js';
 import type { FromWorker, PrefetchInit, ToWorker } from './prefetch-protocol.js';
 
 /**
@@ -22,45 +21,31 @@ const port = parentPort!;
 let current = -1;
 let credit = 0;
 let wake: (() => void) | null = null;
-const registries = new Map<string, Promise<PluginRegistry>>();
-const splits = new Map<string, Promise<SampleSource>>();
+const caches = new Map<string, Promise<DataCache>>();
 
-function registryOf(files: string[]): Promise<PluginRegistry> {
-  const key = JSON.stringify(files);
-  let r = registries.get(key);
-  if (!r) {
+/** The worker's DataCache for the plugin files and cache directory the training thread uses. */
+function dataCacheOf(init: PrefetchInit): Promise<DataCache> {
+  const key = JSON.stringify([init.pluginFiles, init.cacheDir]);
+  let c = caches.get(key);
+  if (!c) {
     // The same files the training thread discovered (never a path from elsewhere), loaded and checked the same way.
-    r = (async () => {
+    c = (async () => {
       const loaded: LoadedPlugin[] = [];
-      for (const file of files) loaded.push(await importPlugin(file));
-      return new PluginRegistry(loaded);
+      for (const file of init.pluginFiles) loaded.push(await importPlugin(file));
+      // Silent: the training thread has already logged preparing these splits.
+      return new DataCache(new PluginRegistry(loaded), init.cacheDir, () => {});
     })();
-    registries.set(key, r);
+    c.catch(() => caches.delete(key));
+    caches.set(key, c);
   }
-  return r;
-}
-
-function trainingSource(init: PrefetchInit, registry: PluginRegistry): Promise<SampleSource> {
-  const key = JSON.stringify([init.pluginFiles, init.datasets, init.split, init.imageSize, init.cacheDir]);
-  let s = splits.get(key);
-  if (!s) {
-    s = (async () => {
-      const dataCtx = createBuildContext({ registry, seed: 0, imageSize: init.imageSize, cacheDir: init.cacheDir });
-      const sources: SampleSource[] = [];
-      for (const ref of init.datasets) sources.push(await openSplit(await dataCtx.build('dataset', pluginRefOf(ref)), ref, init.split, init.imageSize));
-      return concatSources(sources);
-    })();
-    // A failed open is not kept: the next cell tries again and reports its own error.
-    s.catch(() => splits.delete(key));
-    splits.set(key, s);
-  }
-  return s;
+  return c;
 }
 
 async function serve(run: number, init: PrefetchInit): Promise<void> {
-  const registry = await registryOf(init.pluginFiles);
-  const source = subsetSource(await trainingSource(init, registry), init.indices);
-  const ctx = createBuildContext({ registry, seed: init.seed, imageSize: init.imageSize, cacheDir: init.cacheDir });
+  const data = await dataCacheOf(init);
+  const splits = await Promise.all(init.datasets.map((ref) => data.open(ref, init.split, init.imageSize)));
+  const source = subsetSource(concatSources(splits), init.indices);
+  const ctx = createBuildContext({ registry: data.registry, seed: init.seed, imageSize: init.imageSize, cacheDir: init.cacheDir });
   const occluder = init.occluder ? await ctx.build('occluder', init.occluder) : null;
   const batches = new EpochBatches(source, occluder, init);
   for (let epoch = init.startEpoch; epoch < init.epochs; epoch++) {

@@ -3,7 +3,7 @@ import type { BackendInfo } from '../engine/backend.js';
 import type { LoadedPlugin } from '../plugin/contract.js';
 import { PluginRegistry } from '../plugin/registry.js';
 import { systemClock, type Clock } from '../runs/clock.js';
-import { DataCache } from '../runs/data-cache.js';
+import { DataCache } from '../data/data-cache.js';
 import { captureEnvironment } from '../runs/environment.js';
 import type { Launcher, RunnerSpec } from '../runs/launcher.js';
 import { RecordStore } from '../runs/record-store.js';

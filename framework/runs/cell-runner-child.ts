@@ -3,7 +3,7 @@ import { createContainer, registryOf } from '../di/container.js';
 import { InputError } from '../errors.js';
 import { discoverPlugins } from '../plugin/discovery.js';
 import type { FromRunner, ToRunner } from './cell-runner.js';
-import { DataCache } from './data-cache.js';
+import { DataCache } from '../data/data-cache.js';
 import { captureEnvironment } from './environment.js';
 import { RecordStore } from './record-store.js';
 import { runCell, type CellServices } from './run-cell.js';

@@ -18,7 +18,7 @@ import { createBuildContext } from '../plugin/build-context.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import { readJsonIfExists, writeJsonAtomic } from './atomic.js';
 import type { EvaluationCell, TrainingCell } from './cells.js';
-import type { DataCache } from './data-cache.js';
+import type { DataCache } from '../data/data-cache.js';
 import type { RecordStore, RunDir } from './record-store.js';
 
 /**

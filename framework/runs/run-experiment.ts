@@ -2,7 +2,7 @@ import type { ResolvedManifest } from '../config/resolve-manifest.js';
 import type { RunServices } from '../di/container.js';
 import { InputError } from '../errors.js';
 import { datasetRefs, expandCells, type TrainingCell } from './cells.js';
-import type { DataCache } from './data-cache.js';
+import type { DataCache } from '../data/data-cache.js';
 import { ferRunIdentity } from './identity.js';
 import { longestFirst } from './launch-order.js';
 import { runCell, type CellJob, type CellResult } from './run-cell.js';

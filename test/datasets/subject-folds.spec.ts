@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { loadExperiment } from '../../framework/cli/session.js';
 import { subjectFolds } from '../../framework/data/subject-folds.js';
 import { expandCells } from '../../framework/runs/cells.js';
-import { DataCache } from '../../framework/runs/data-cache.js';
+import { DataCache } from '../../framework/data/data-cache.js';
 import { useWasm } from '../helpers/backend.js';
 import { cli } from '../helpers/cli.js';
 import { tinyManifest } from '../helpers/manifests.js';

@@ -1,5 +1,5 @@
-import type { Dataset, SampleSource } from '../data/dataset.js';
-import { openSplit, pluginRefOf, type DatasetRef } from '../data/subject-folds.js';
+import type { Dataset, SampleSource } from './dataset.js';
+import { openSplit, pluginRefOf, type DatasetRef } from './subject-folds.js';
 import { InputError } from '../errors.js';
 import type { PluginRef } from '../plugin/contract.js';
 import { createBuildContext } from '../plugin/build-context.js';
@@ -9,14 +9,15 @@ const refKey = (ref: PluginRef) => JSON.stringify(ref);
 
 /**
  * Datasets and opened splits, shared by every cell a process runs: a split is decoded (or drawn)
- * once per image size, and the cells of a run reuse it.
+ * once per image size, and the cells of a run reuse it. The batch-preparing worker thread holds
+ * one of its own, since a thread cannot share the training thread's decoded samples.
  */
 export class DataCache {
   private readonly datasets = new Map<string, Dataset>();
   private readonly sources = new Map<string, Promise<SampleSource>>();
 
   constructor(
-    private readonly registry: PluginRegistry,
+    readonly registry: PluginRegistry,
     readonly cacheDir: string,
     private readonly log: (l: string) => void,
   ) {}
@@ -43,6 +44,8 @@ export class DataCache {
     if (!s) {
       this.log(`preparing ${d.title}, split ${split}${ref.subjectFold ? ` of subject fold ${ref.subjectFold.fold + 1}/${ref.subjectFold.folds}` : ''}, at ${imageSize} px`);
       s = openSplit(d, ref, split, imageSize);
+      // A failed open is not kept: the next cell tries again and reports its own error.
+      s.catch(() => this.sources.delete(key));
       this.sources.set(key, s);
     }
     return s;
