@@ -86,7 +86,8 @@ export class FaceDetections {
 
   private key(file: string): string {
     const s = statSync(file);
-    return `${file}|${s.size}|${Math.round(s.mtimeMs)}`;
+    // "upright": detections are in the EXIF-oriented frame (those cached before were not).
+    return `${file}|${s.size}|${Math.round(s.mtimeMs)}|upright`;
   }
 
   /** The detection of each file, running the networks only on files the cache does not know. Unreadable files throw. */
@@ -95,7 +96,7 @@ export class FaceDetections {
     if (key in this.known) return this.known[key];
     const api = await loadFaceApi();
     networkRuns++;
-    const { data, info } = await sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(file, { failOn: 'error', autoOrient: true }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     // Detection runs on the wasm backend whatever the run trains on: its convolutions are 7× faster
     // there than on tfjs's stock cpu kernels (0.35 s against 2.4 s a photo here), and no model
     // tensor is touched meanwhile.

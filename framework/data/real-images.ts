@@ -89,16 +89,21 @@ export function requireLayout(name: string, root: string, required: (string | st
   return found.map((rel) => join(root, rel!));
 }
 
+/** Bumped whenever decoding changes what a cached image holds (2: EXIF orientation applied), so old caches are not reused. */
+const DECODE_VERSION = 2;
+
 /**
  * Decodes an entry at size × size: its crop (clamped to the photo; with `pad`, kept whole and square,
  * the photo's edge pixels repeated beyond its border, as an aligned face crop needs), and its
  * landmarks' eye and mouth boxes in the output's pixels.
  */
 async function decode(e: ImageEntry, size: number, pad = false): Promise<{ image: Uint8Array; regions?: Regions }> {
-  let img = sharp(e.file, { failOn: 'error' });
+  // Upright as a viewer shows it: a phone photo's pixels are often stored sideways with an EXIF
+  // orientation tag. Crops, landmarks and face detection (face-align.ts) all use this frame.
+  let img = sharp(e.file, { failOn: 'error', autoOrient: true });
   const meta = await img.metadata();
-  const W = meta.width ?? 0;
-  const H = meta.height ?? 0;
+  const W = meta.autoOrient?.width ?? meta.width ?? 0;
+  const H = meta.autoOrient?.height ?? meta.height ?? 0;
   if (!W || !H) throw new Error('no image dimensions');
   let crop: Box = { x: 0, y: 0, w: W, h: H };
   if (e.crop && pad) {
@@ -152,7 +157,7 @@ export async function openImages(o: {
   align?: boolean;
   log?: (l: string) => void;
 }): Promise<SampleSource> {
-  const key = `${o.dataset}-${o.size}-${o.entries.length}-${hashString(JSON.stringify(o.entries)).toString(16)}${o.align ? '-aligned' : ''}`;
+  const key = `${o.dataset}-${o.size}-${o.entries.length}-${hashString(JSON.stringify(o.entries)).toString(16)}${o.align ? '-aligned' : ''}-d${DECODE_VERSION}`;
   const dir = join(o.cacheDir, o.dataset);
   // Beside the decoded images: what detection found in each photo, kept across image sizes and runs.
   const faces = o.align ? new FaceDetections(join(dir, 'face-detections.json')) : null;

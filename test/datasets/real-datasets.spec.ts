@@ -248,6 +248,78 @@ describe('real dataset adapters on generated fixture trees', function () {
     });
   });
 
+  describe('copies carried through macOS, Windows and phones', () => {
+    /** What macOS writes beside every file it copies to a zip or foreign disk: an "AppleDouble" twin that is no image. */
+    const appleDouble = (file: string) => text(join(dirname(file), `._${file.split('/').pop()}`), '\u0000\u0005\u0016\u0007Mac OS X        ');
+
+    it("ckplus skips ._ twins, .DS_Store and __MACOSX: the onset frame is the first real frame, the label file the real one", async () => {
+      const root = join(tmp.dir, 'CK+mac');
+      for (let f = 1; f <= 3; f++) {
+        const frame = join(root, 'cohn-kanade-images', 'S005', '001', `S005_001_0000000${f}.png`);
+        await image(frame, 60, 50, 1, 40 * f);
+        appleDouble(frame);
+      }
+      const emotion = join(root, 'Emotion', 'S005', '001', 'S005_001_00000003_emotion.txt');
+      text(emotion, '   5.0000000e+00\n');
+      appleDouble(emotion);
+      text(join(root, '.DS_Store'), 'x');
+      text(join(root, 'Emotion', '.DS_Store'), 'x');
+      text(join(root, '__MACOSX', 'Emotion', 'S005', '._001'), 'x');
+      const all = await (await dataset({ type: 'ckplus', options: { root, folds: 2 } })).open('all', 32);
+      assert.deepEqual(all.skipped, []);
+      assert.deepEqual(Array.from({ length: all.length }, (_, i) => all.get(i).id), ['S005/001/S005_001_00000001.png', 'S005/001/S005_001_00000003.png']);
+    });
+
+    it('image-folder reads class subfolders and webp/tiff, skips system files, and says what it left out', async () => {
+      const root = join(tmp.dir, 'mine-mac');
+      await image(join(root, 'happy', '1.png'), 20, 20, 3, 10);
+      appleDouble(join(root, 'happy', '1.png'));
+      await image(join(root, 'happy', 'session 2', '2.jpg'), 20, 20, 3, 10, 'jpeg');
+      mkdirSync(join(root, 'sad'), { recursive: true });
+      await sharp(Buffer.alloc(20 * 20 * 3, 90), { raw: { width: 20, height: 20, channels: 3 } }).webp().toFile(join(root, 'sad', '3.WEBP'));
+      await sharp(Buffer.alloc(20 * 20 * 3, 90), { raw: { width: 20, height: 20, channels: 3 } }).tiff().toFile(join(root, 'sad', '4.tif'));
+      text(join(root, 'sad', '5.bmp'), 'BM');
+      text(join(root, 'sad', 'notes.txt'), 'x');
+      text(join(root, 'happy', 'Thumbs.db'), 'x');
+      text(join(root, '.DS_Store'), 'x');
+      mkdirSync(join(root, '.ipynb_checkpoints'), { recursive: true });
+      appleDouble(join(root, '__MACOSX', 'happy', '1.png'));
+      await image(join(root, '6.png'), 20, 20, 3, 10);
+      const lines: string[] = [];
+      const d = await dataset({ type: 'image-folder', options: { root, testFraction: 0 } }, (l) => lines.push(l));
+      assert.deepEqual(d.classes, ['happy', 'sad']);
+      const all = await d.open('all', 32);
+      assert.deepEqual(all.skipped, []);
+      assert.deepEqual(Array.from({ length: all.length }, (_, i) => all.get(i).id).sort(), ['happy/1.png', 'happy/session 2/2.jpg', 'sad/3.WEBP', 'sad/4.tif']);
+      assert.ok(lines.some((l) => /image-folder: left out 2 entries that are not .* images \(\.bmp, \.txt; e\.g\. sad\/5\.bmp, sad\/notes\.txt\)\. Convert/.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => l.includes('left out 1 image(s) in no class folder (e.g. 6.png)')), lines.join('\n'));
+    });
+
+    it('fedro skips ._ twins', async () => {
+      const root = join(tmp.dir, 'FED-RO-mac');
+      await image(join(root, 'sad', 'occ_img_1.jpg'), 40, 40, 3, 50, 'jpeg');
+      appleDouble(join(root, 'sad', 'occ_img_1.jpg'));
+      const d = await dataset({ type: 'fedro', options: { root } });
+      assert.equal(d.title, 'FED-RO (1 of 400 images)');
+      assert.deepEqual((await d.open('test', 32)).skipped, []);
+    });
+
+    it("a phone photo stored sideways (EXIF orientation 6) is read upright, as a viewer shows it", async () => {
+      // Stored 40 wide and 20 high, left half red and right half blue; shown turned 90° clockwise: red on top.
+      const raw = Buffer.alloc(40 * 20 * 3);
+      for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) raw[(y * 40 + x) * 3 + (x < 20 ? 0 : 2)] = 255;
+      const root = join(tmp.dir, 'phone');
+      mkdirSync(join(root, 'happy'), { recursive: true });
+      await sharp(raw, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toFile(join(root, 'happy', 'IMG_0001.JPG'));
+      const s = (await (await dataset({ type: 'image-folder', options: { root, testFraction: 0 } })).open('train', 32)).get(0);
+      const px = (x: number, y: number) => Array.from(s.image.subarray((y * 32 + x) * 3, (y * 32 + x) * 3 + 3));
+      for (const x of [2, 16, 29]) {
+        assert.ok(px(x, 3)[0] > 200 && px(x, 3)[2] < 50, `top row is red, got ${px(x, 3)}`);
+        assert.ok(px(x, 28)[2] > 200 && px(x, 28)[0] < 50, `bottom row is blue, got ${px(x, 28)}`);
+      }
+    });
+  });
+
   describe('fedro and image-folder', () => {
     it('fedro reads class folders, the "neural" spelling included, and reports the count found', async () => {
       const root = join(tmp.dir, 'FED-RO');

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, landmarkHull, openImages, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
+import { C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, isSystemEntry, landmarkHull, listImages, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 import { CKPLUS_CODES } from './labels.js';
 
@@ -15,7 +15,7 @@ interface Options {
 
 const LAYOUT = 'cohn-kanade-images/S005/001/S005_001_00000001.png, Emotion/S005/001/S005_001_00000011_emotion.txt, optional Landmarks/S005/001/…_landmarks.txt';
 
-const dirs = (p: string) => (existsSync(p) ? readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : []);
+const dirs = (p: string) => (existsSync(p) ? readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory() && !isSystemEntry(d.name)).map((d) => d.name).sort() : []);
 
 function readLandmarks(file: string): number[] | undefined {
   if (!existsSync(file)) return undefined;
@@ -37,17 +37,18 @@ export interface CkplusCounts {
  * give 327 + 309 = 636 images. Subject-independent folds, deterministic in `foldSeed`; split
  * "test" is fold `fold`, "train" the rest, "all" everything (cross-dataset tests).
  */
-export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: number })[]; classes: readonly string[]; counts: CkplusCounts } {
+export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: number })[]; classes: readonly string[]; counts: CkplusCounts; others: string[] } {
   const classes = o.includeContempt ? CANONICAL_CLASSES : C7_CLASSES;
   const entries: (ImageEntry & { fold: number })[] = [];
   const subjects = dirs(join(o.root, 'Emotion'));
   const order = Rng.derive(o.foldSeed, 'ckplus/folds').shuffle([...subjects]);
   const foldOf = new Map(order.map((s, i) => [s, i % o.folds]));
   const counts: CkplusCounts = { sequences: 0, onsets: 0, apexes: 0 };
+  const others: string[] = [];
   for (const subject of subjects) {
     for (const seq of dirs(join(o.root, 'Emotion', subject))) {
       const emoDir = join(o.root, 'Emotion', subject, seq);
-      const emo = readdirSync(emoDir).find((f) => f.endsWith('_emotion.txt'));
+      const emo = readdirSync(emoDir).find((f) => f.endsWith('_emotion.txt') && !isSystemEntry(f));
       if (!emo) continue;
       const text = readFileSync(join(emoDir, emo), 'utf8');
       const code = Number.parseFloat(text.trim());
@@ -56,7 +57,9 @@ export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: numb
         throw new InputError(`${join(emoDir, emo)}:1: emotion code "${text.trim()}" is not one of CK+'s codes 0–7. Fix or remove the file.`);
       }
       const imgDir = join(o.root, 'cohn-kanade-images', subject, seq);
-      const frames = existsSync(imgDir) ? readdirSync(imgDir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort() : [];
+      const listing = existsSync(imgDir) ? listImages(imgDir, false) : { images: [], others: [] };
+      others.push(...listing.others.map((f) => `cohn-kanade-images/${subject}/${seq}/${f}`));
+      const frames = listing.images;
       const apex = emo.replace('_emotion.txt', '');
       const apexFile = frames.find((f) => f.startsWith(apex));
       if (!apexFile || frames.length === 0) {
@@ -83,7 +86,7 @@ export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: numb
       }
     }
   }
-  return { entries, classes, counts };
+  return { entries, classes, counts, others };
 }
 
 export default definePlugin<'dataset', Options>({
@@ -106,7 +109,9 @@ export default definePlugin<'dataset', Options>({
   create(o, ctx): Dataset {
     requireLayout('CK+', o.root, ['cohn-kanade-images', 'Emotion'], LAYOUT);
     if (o.fold >= o.folds) throw new InputError(`ckplus: "fold" ${o.fold} must be below "folds" ${o.folds}.`);
-    const { entries, classes, counts } = ckplusEntries(o);
+    const { entries, classes, counts, others } = ckplusEntries(o);
+    const notice = othersNotice('CK+', others);
+    if (notice) ctx.log(notice);
     ctx.log(
       `CK+: ${entries.length} images from ${counts.sequences} labelled sequences of ${new Set(entries.map((e) => e.subject)).size} subjects: ` +
         `${counts.onsets} onset frames (neutral) + ${counts.apexes} apex frames${o.includeContempt ? '' : ' (contempt apexes left out)'}`,

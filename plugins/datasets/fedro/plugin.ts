@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { alignOption, C7_CLASSES, definePlugin, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, definePlugin, isFolderEntry, isSystemEntry, listImages, openImages, othersNotice, realDatasetOptions, requireLayout } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 /** FED-RO class folders → canonical classes ("neural" is the circulating spelling of neutral). */
@@ -15,16 +15,18 @@ export const FEDRO_FOLDERS: Record<string, ExpressionClass> = {
   surprise: 'surprise',
 };
 
-export function fedroEntries(root: string): ImageEntry[] {
+/** The class folders' images (subfolders included) and the other files found in them. */
+export function fedroEntries(root: string): { entries: ImageEntry[]; others: string[] } {
   const entries: ImageEntry[] = [];
-  for (const folder of readdirSync(root).sort()) {
-    const cls = FEDRO_FOLDERS[folder.toLowerCase()];
-    if (!cls) continue;
-    for (const f of readdirSync(join(root, folder)).filter((x) => /\.(jpe?g|png)$/i.test(x)).sort()) {
-      entries.push({ id: `${folder}/${f}`, file: join(root, folder, f), label: C7_CLASSES.indexOf(cls) });
-    }
+  const others: string[] = [];
+  for (const d of readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const cls = FEDRO_FOLDERS[d.name.toLowerCase()];
+    if (!cls || isSystemEntry(d.name) || !isFolderEntry(root, d)) continue;
+    const listing = listImages(join(root, d.name), true);
+    for (const f of listing.images) entries.push({ id: `${d.name}/${f}`, file: join(root, d.name, f), label: C7_CLASSES.indexOf(cls) });
+    others.push(...listing.others.map((f) => `${d.name}/${f}`));
   }
-  return entries;
+  return { entries, others };
 }
 
 export default definePlugin<'dataset', { root: string; expected: number; maxBadFraction: number; align: boolean }>({
@@ -44,7 +46,9 @@ export default definePlugin<'dataset', { root: string; expected: number; maxBadF
   },
   create(o, ctx): Dataset {
     requireLayout('FED-RO', o.root, [], '<root>/<class>/*.jpg with classes anger, disgust, fear, happy, neural, sad, surprise');
-    const entries = fedroEntries(o.root);
+    const { entries, others } = fedroEntries(o.root);
+    const notice = othersNotice('FED-RO', others);
+    if (notice) ctx.log(notice);
     if (entries.length === 0) {
       requireLayout('FED-RO', o.root, ['anger', 'happy'], '<root>/<class>/*.jpg with classes anger, disgust, fear, happy, neural, sad, surprise');
     }

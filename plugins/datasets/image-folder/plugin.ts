@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
-import { alignOption, CANONICAL_CLASSES, definePlugin, didYouMean, hashString, InputError, listLines, openImages, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
+import { alignOption, CANONICAL_CLASSES, definePlugin, didYouMean, hashString, IMAGE_EXTENSIONS, InputError, isFolderEntry, isImageFile, isSystemEntry, listImages, listLines, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 interface Options {
@@ -64,13 +64,14 @@ export function subjectsOf(ids: readonly string[], o: NonNullable<Options['subje
 }
 
 /**
- * Your own data: <root>/<class>/*.{jpg,png}, or <root>/train/<class>/… and <root>/test/<class>/….
+ * Your own data: <root>/<class>/*.{jpg,png,webp,tif} (a class folder's subfolders too), or
+ * <root>/train/<class>/… and <root>/test/<class>/….
  * Without split folders, a stable hash of each file name puts `testFraction` of them in "test".
  */
 export default definePlugin<'dataset', Options>({
   kind: 'dataset',
   name: 'image-folder',
-  description: 'Your own images: <root>/<class>/*.{jpg,png} (or <root>/train/… and <root>/test/…), class folders mapped onto the canonical labels.',
+  description: 'Your own images: <root>/<class>/*.{jpg,png,webp,tif} (subfolders of a class folder included; or <root>/train/… and <root>/test/…), class folders mapped onto the canonical labels.',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
@@ -95,12 +96,24 @@ export default definePlugin<'dataset', Options>({
   create(o, ctx): Dataset {
     requireLayout('image-folder', o.root, [], '<root>/<class>/*.jpg');
     const hasSplits = isDir(join(o.root, 'train')) && isDir(join(o.root, 'test'));
-    const scan = (dir: string): { folder: string; file: string }[] =>
-      readdirSync(dir)
-        .filter((f) => isDir(join(dir, f)))
-        .sort()
-        .flatMap((folder) => readdirSync(join(dir, folder)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => ({ folder, file: join(dir, folder, f) })));
-    const all = hasSplits ? [...scan(join(o.root, 'train')), ...scan(join(o.root, 'test'))] : scan(o.root);
+    const idOf = (file: string) => file.slice(o.root.length + 1).split(sep).join('/');
+    // Class folders (their subfolders included); anything else found is said in the log, never dropped silently.
+    const others: string[] = [];
+    const loose: string[] = [];
+    const scan = (dir: string): { folder: string; file: string }[] => {
+      const found: { folder: string; file: string }[] = [];
+      for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (isSystemEntry(d.name)) continue;
+        if (isFolderEntry(dir, d)) {
+          const listing = listImages(join(dir, d.name), true);
+          found.push(...listing.images.map((f) => ({ folder: d.name, file: join(dir, d.name, ...f.split('/')) })));
+          others.push(...listing.others.map((f) => idOf(join(dir, d.name, ...f.split('/')))));
+        } else if (isImageFile(d.name)) loose.push(idOf(join(dir, d.name)));
+      }
+      return found;
+    };
+    const scanned = hasSplits ? { train: scan(join(o.root, 'train')), test: scan(join(o.root, 'test')) } : null;
+    const all = scanned ? [...scanned.train, ...scanned.test] : scan(o.root);
     const folders = [...new Set(all.map((x) => x.folder))];
     const unmapped = folders.filter((f) => !folderClass(f, o.classMap));
     if (unmapped.length) {
@@ -109,10 +122,12 @@ export default definePlugin<'dataset', Options>({
           `Map them with the "classMap" option (e.g. {"${unmapped[0]}": "happy"}); canonical classes: ${CANONICAL_CLASSES.join(', ')}.`,
       );
     }
-    if (all.length === 0) throw new InputError(`image-folder: no .jpg or .png images in class folders under ${o.root}.`);
+    const notice = othersNotice('image-folder', others);
+    if (notice) ctx.log(notice);
+    if (loose.length) ctx.log(`image-folder: left out ${loose.length} image(s) in no class folder (e.g. ${loose.slice(0, 3).join(', ')}): move each into the folder of its class.`);
+    if (all.length === 0) throw new InputError(`image-folder: no ${IMAGE_EXTENSIONS.join('/')} images in class folders under ${o.root}.${notice ? ' ' + notice : ''}`);
     const present = new Set(folders.map((f) => folderClass(f, o.classMap)!));
     const classes = CANONICAL_CLASSES.filter((c) => present.has(c));
-    const idOf = (file: string) => file.slice(o.root.length + 1).split(sep).join('/');
     const subjectList = o.subjects ? subjectsOf(all.map((x) => idOf(x.file)), o.subjects, o.root) : null;
     const subjects = subjectList ? new Map(all.map((x, i) => [x.file, subjectList[i]])) : null;
     const entry = (x: { folder: string; file: string }): ImageEntry => ({ id: idOf(x.file), file: x.file, label: classes.indexOf(folderClass(x.folder, o.classMap)!), ...(subjects ? { subject: subjects.get(x.file) } : {}) });
@@ -120,8 +135,8 @@ export default definePlugin<'dataset', Options>({
     // (A subject's draw goes through the RNG: ids such as person-1 … person-7 differ in one character, and the bare FNV hash of such strings stays close.)
     const inTest = (x: { file: string }) =>
       (subjects ? Rng.derive(0, `image-folder/test/${subjects.get(x.file)}`).nextU32() : hashString(x.file.slice(o.root.length))) / 2 ** 32 < o.testFraction;
-    const splits: Record<string, ImageEntry[]> = hasSplits
-      ? { train: scan(join(o.root, 'train')).map(entry), test: scan(join(o.root, 'test')).map(entry) }
+    const splits: Record<string, ImageEntry[]> = scanned
+      ? { train: scanned.train.map(entry), test: scanned.test.map(entry) }
       : { train: all.filter((x) => !inTest(x)).map(entry), test: all.filter(inTest).map(entry) };
     splits.all = [...splits.train, ...splits.test];
     return {
