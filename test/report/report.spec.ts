@@ -138,7 +138,14 @@ describe('report writers against fixed run records', () => {
       cells: [cell('2026-12-02T02:48:10.000Z', '2026-12-02T02:50:00.000Z', [0.5, 0.9, 0.91]), cell('2026-12-02T02:48:05.000Z', '2026-12-02T02:54:05.000Z', [0.6, 0.93, 0.95])],
     };
     assert.equal(cellsSpan(results), "6.0 min from the first cell's start to the last cell's end (2026-12-02 02:48 → 02:54 UTC)");
-    assert.equal(plateau(results), 'the last epoch changed training accuracy by +1.5 points on average over 2 cells (+1.0 to +2.0); final training accuracy 0.910–0.950');
+    assert.equal(
+      plateau(results),
+      'the last epoch changed training accuracy by +1.5 points on average over 2 cells (+1.0 to +2.0); final training accuracy 0.910–0.950. ' +
+        'The criterion, a last-epoch gain under 1 point in every cell: not met: 2 of 2 cells gained 1 point or more in their last epoch (still learning when training stopped)',
+    );
+    results.cells[0].history[2].trainAccuracy = 0.9049;
+    results.cells[1].history[2].trainAccuracy = 0.92;
+    assert.match(plateau(results)!, /\(-1\.0 to \+0\.5\); .*The criterion, a last-epoch gain under 1 point in every cell: met$/);
     assert.equal(trainingTime(results), '60 s');
     // A cell not finished: no span can be claimed.
     results.cells[1].done = false;
