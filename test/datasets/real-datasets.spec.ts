@@ -227,6 +227,27 @@ describe('real dataset adapters on generated fixture trees', function () {
       await assert.rejects(d.open('test', 32), /validation\.csv:2: the entry "\.\.\/\.\.\/secret\.jpg" points outside the dataset root/);
     });
 
+    it('reads CSVs re-saved by pandas or a spreadsheet (quotes, BOM, CRLF) and a validation.csv without its header; rows with no face box are left out and counted', async () => {
+      const resaved = join(tmp.dir, 'AffectNet-resaved');
+      const q = (row: string[]) => row.map((f) => `"${f}"`).join(',');
+      text(
+        join(resaved, 'training.csv'),
+        '\ufeff' + [q(header.split(',')), q(['1/a.jpg', '10', '10', '60', '60', lm, '1', '0.5', '0.2']), q(['1\\b.jpg', '0', '0', '80', '80', 'NULL', '0', '0', '0']), q(['2/d.jpg', '10', '10', '-1', '-1', 'NULL', '2', '0', '0'])].join('\r\n') + '\r\n',
+      );
+      text(join(resaved, 'validation.csv'), ['3/e.jpg,10,10,60,60,NULL,6,0,0', '3/f.jpg,10,10,60,60,NULL,3,0,0'].join('\n') + '\n');
+      for (const f of ['1/a.jpg', '1/b.jpg', '2/d.jpg', '3/e.jpg', '3/f.jpg']) await image(join(resaved, 'Manually_Annotated_Images', f), 80, 80, 3, 90, 'jpeg');
+      const lines: string[] = [];
+      const d = await dataset({ type: 'affectnet', options: { root: resaved } }, (l) => lines.push(l));
+      const train = await d.open('train', 32);
+      assert.deepEqual(train.skipped, []);
+      assert.deepEqual(Array.from({ length: train.length }, (_, i) => [train.get(i).id, d.classes[train.get(i).label]]), [['1/a.jpg', 'happy'], ['1/b.jpg', 'neutral']]);
+      assert.ok(train.get(0).regions?.mouth, 'quoted landmarks are parsed');
+      const test = await d.open('test', 32);
+      assert.deepEqual(Array.from({ length: test.length }, (_, i) => d.classes[test.get(i).label]), ['anger', 'surprise'], 'the first line is a row, not a header');
+      assert.ok(lines.some((l) => l.includes('training.csv: 2 images, 0 dropped (codes 8–10); 1 left out for a face box of zero or negative size')), lines.join('\n'));
+      assert.ok(lines.some((l) => l.includes('validation.csv: 2 images, 0 dropped (codes 8–10); no header line, rows read in the released column order')), lines.join('\n'));
+    });
+
     it("reads the CSVs where the release keeps them (Manually_Annotated_file_lists/), and says where it looked when they are missing", async () => {
       const released = join(tmp.dir, 'AffectNet-release');
       text(join(released, 'Manually_Annotated_file_lists', 'training.csv'), [header, `1/a.jpg,10,10,60,60,${lm},1,0.5,0.2`, '2/d.jpg,10,10,60,60,NULL,0,0,0'].join('\n') + '\n');

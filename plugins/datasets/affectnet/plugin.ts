@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { alignOption, C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, CANONICAL_CLASSES, csvFields, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
 import type { Dataset, ImageEntry } from '../../../framework/index.js';
 import { AFFECTNET_CODES } from './labels.js';
 
@@ -18,22 +18,37 @@ const LAYOUT =
 const csvPlaces = (csv: string) => [`Manually_Annotated_file_lists/${csv}`, csv];
 const COLUMNS = ['subDirectory_filePath', 'face_x', 'face_y', 'face_width', 'face_height', 'facial_landmarks', 'expression'];
 
+/** What parsing a CSV found besides its images. */
+export interface AffectnetCsvNotes {
+  /** Rows with codes 8–10 (and contempt for C7). */
+  dropped: number;
+  /** Rows whose face box is not a box (negative or zero size, not a number): left out, as public loaders do, since the photo may hold several faces. */
+  noBox: number;
+  /** The file has no header line: its rows were read in the released column order. */
+  headerless: boolean;
+}
+
 /**
  * Parses one AffectNet CSV: codes 8–10 dropped, contempt dropped for C7, the face box kept for
- * cropping, 68-point landmarks parsed ("NULL" tolerated).
+ * cropping, 68-point landmarks parsed ("NULL" tolerated). Also reads the CSV as pandas or a
+ * spreadsheet re-saves it (quoted fields, a byte-order mark, CRLF) and without its header line.
  */
-export function affectnetEntries(root: string, file: string, classes: readonly string[]): { entries: ImageEntry[]; dropped: number } {
+export function affectnetEntries(root: string, file: string, classes: readonly string[]): { entries: ImageEntry[] } & AffectnetCsvNotes {
   const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  const header = lines[0].split(',').map((h) => h.trim());
-  const col = Object.fromEntries(COLUMNS.map((c) => [c, header.indexOf(c)]));
+  const header = csvFields(lines[0]);
+  let col = Object.fromEntries(COLUMNS.map((c) => [c, header.indexOf(c)]));
   const missing = COLUMNS.filter((c) => col[c] < 0);
-  if (missing.length) throw new InputError(`${file}:1: the header lacks ${missing.join(', ')}; expected ${COLUMNS.join(', ')}, ….`);
+  // A first line that is already a row (a path, then a box and an integer code where the release has them).
+  const headerless = missing.length === COLUMNS.length && header.length >= COLUMNS.length && /[/\\]/.test(header[0]) && /^\d+$/.test(header[6]);
+  if (headerless) col = Object.fromEntries(COLUMNS.map((c, i) => [c, i]));
+  else if (missing.length) throw new InputError(`${file}:1: the header lacks ${missing.join(', ')}; expected ${COLUMNS.join(', ')}, ….`);
   const entries: ImageEntry[] = [];
   let dropped = 0;
-  for (let i = 1; i < lines.length; i++) {
+  let noBox = 0;
+  for (let i = headerless ? 0 : 1; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
-    const f = line.split(',');
+    const f = csvFields(line);
     const codeText = f[col.expression];
     const code = Number(codeText);
     if (!(Number.isInteger(code) && code in AFFECTNET_CODES)) {
@@ -45,18 +60,23 @@ export function affectnetEntries(root: string, file: string, classes: readonly s
       dropped++;
       continue;
     }
-    const rel = f[col.subDirectory_filePath];
+    const rel = f[col.subDirectory_filePath].replaceAll('\\', '/');
     const lm = f[col.facial_landmarks];
     const pts = lm && lm !== 'NULL' ? lm.split(';').map(Number) : undefined;
+    const box = { x: Number(f[col.face_x]), y: Number(f[col.face_y]), w: Number(f[col.face_width]), h: Number(f[col.face_height]) };
+    if (![box.x, box.y, box.w, box.h].every(Number.isFinite) || box.w <= 0 || box.h <= 0) {
+      noBox++;
+      continue;
+    }
     entries.push({
       id: rel,
       file: insideRoot(join(root, 'Manually_Annotated_Images'), rel, `${file}:${i + 1}`),
       label,
-      crop: { x: Number(f[col.face_x]), y: Number(f[col.face_y]), w: Number(f[col.face_width]), h: Number(f[col.face_height]) },
+      crop: box,
       landmarks: pts && pts.length === 136 && pts.every(Number.isFinite) ? pts : undefined,
     });
   }
-  return { entries, dropped };
+  return { entries, dropped, noBox, headerless };
 }
 
 /** RAN's realistic-occlusion list for AffectNet ("val/<0-7>/<stem>/"), matched to validation images by file stem. */
@@ -103,7 +123,11 @@ export default definePlugin<'dataset', Options>({
     const list = (csv: keyof typeof csvFile) => {
       if (!cache.has(csv)) {
         const r = affectnetEntries(o.root, csvFile[csv], classes);
-        ctx.log(`AffectNet ${relative(o.root, csvFile[csv])}: ${r.entries.length} images, ${r.dropped} dropped (codes 8–10${o.classes === 'C7' ? ' and contempt' : ''})`);
+        ctx.log(
+          `AffectNet ${relative(o.root, csvFile[csv])}: ${r.entries.length} images, ${r.dropped} dropped (codes 8–10${o.classes === 'C7' ? ' and contempt' : ''})` +
+            (r.headerless ? '; no header line, rows read in the released column order' : '') +
+            (r.noBox ? `; ${r.noBox} left out for a face box of zero or negative size` : ''),
+        );
         cache.set(csv, r.entries);
       }
       return cache.get(csv)!;

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
-import { alignOption, CANONICAL_CLASSES, definePlugin, didYouMean, hashString, IMAGE_EXTENSIONS, InputError, isFolderEntry, isImageFile, isSystemEntry, listImages, listLines, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
+import { alignOption, CANONICAL_CLASSES, csvFields, definePlugin, didYouMean, hashString, IMAGE_EXTENSIONS, InputError, isFolderEntry, isImageFile, isSystemEntry, listImages, listLines, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 interface Options {
@@ -45,7 +45,7 @@ export function subjectsOf(ids: readonly string[], o: NonNullable<Options['subje
     if (!existsSync(file)) throw new InputError(`image-folder: the subjects CSV ${file} does not exist. Give "subjects": {"csv": ...} a file of file,subject lines (paths relative to ${root}).`);
     const map = new Map<string, string>();
     for (const [i, l] of listLines(file).entries()) {
-      const [f, subject, ...rest] = l.text.split(',').map((x) => x.trim());
+      const [f, subject, ...rest] = csvFields(l.text);
       if (i === 0 && f.toLowerCase() === 'file' && subject?.toLowerCase() === 'subject') continue;
       if (!subject || rest.length) throw new InputError(`${l.at}: expected "file,subject" (a path under ${root} and the person's id), got ${JSON.stringify(l.text)}.`);
       map.set(f.replaceAll('\\', '/'), subject);
