@@ -169,6 +169,16 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.doesNotMatch(r.stdout + r.stderr, /\[2\/3\]|FAILED/);
     });
 
+    it("reads a repackaged list naming the aligned files themselves, CRLF and a byte-order mark included", async () => {
+      const copy = join(tmp.dir, 'RAF-DB-repack');
+      text(join(copy, 'EmoLabel', 'list_patition_label.txt'), '\ufefftrain_00001_aligned.jpg 4\r\ntest_0001_aligned.jpg 6\r\n');
+      for (const f of ['train_00001_aligned.jpg', 'test_0001_aligned.jpg']) await image(join(copy, 'Image', 'aligned', f), 100, 100, 3, 120, 'jpeg');
+      const d = await dataset({ type: 'rafdb', options: { root: copy } });
+      const train = await d.open('train', 32);
+      assert.deepEqual([train.length, train.get(0).id, d.classes[train.get(0).label]], [1, 'train_00001', 'happy']);
+      assert.equal((await d.open('test', 32)).length, 1);
+    });
+
     it('reads the realistic-occlusion list, removing the duplicate entry', async () => {
       const d = await dataset({ type: 'rafdb', options: { root, occlusionList: join(tmp.dir, 'occ-raf.txt') } });
       const occ = await d.open('occlusion', 32);

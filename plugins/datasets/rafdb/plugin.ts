@@ -26,7 +26,8 @@ export function rafdbEntries(root: string, original = false): { train: ImageEntr
       const code = Number(codeText);
       const cls = RAFDB_CODES[code];
       if (!cls) throw new InputError(`${at}: label "${codeText}" is not one of RAF-DB's codes 1–7 (line "${line}").`);
-      const stem = name.replace(/\.[^.]+$/, '');
+      // Some repackaged copies list the aligned files' own names (train_00001_aligned.jpg).
+      const stem = name.replace(/\.[^.]+$/, '').replace(/_aligned$/, '');
       const file = original ? insideRoot(join(root, 'Image', 'original'), `${stem}.jpg`, at) : insideRoot(join(root, 'Image', 'aligned'), `${stem}_aligned.jpg`, at);
       const split = stem.startsWith('train') ? out.train : stem.startsWith('test') ? out.test : null;
       if (!split) throw new InputError(`${at}: "${name}" is neither a train_ nor a test_ image.`);
