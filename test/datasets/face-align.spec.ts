@@ -87,6 +87,22 @@ describe('face alignment (face-api SSD-MobileNet + 68 landmarks) for photo datas
     }
   });
 
+  it("a 10-megapixel phone photo stored sideways (EXIF orientation 6): the face is found upright, its landmarks in the upright photo's pixels", async () => {
+    const { FaceDetections, eyeCentres } = await import('../../framework/data/face-align.js');
+    const [rel, [tx, ty]] = [...truth][0];
+    const scale = 10;
+    // The first test photo at ×10 (3000 × 3200), stored as a phone does: pixels turned 90° anticlockwise, with the tag that turns them back.
+    const file = join(tmp.dir, 'phone', 'IMG_0001.JPG');
+    mkdirSync(dirname(file), { recursive: true });
+    const big = await sharp(join(root, rel)).resize({ width: 300 * scale }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    await sharp(big.data, { raw: { width: big.info.width, height: big.info.height, channels: 3 } }).rotate(-90).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toFile(file);
+    const det = await new FaceDetections(join(tmp.dir, 'phone.json')).detect(file);
+    assert.ok(det, 'a face');
+    const { left, right } = eyeCentres(det.landmarks);
+    const [mx, my] = [(left[0] + right[0]) / 2, (left[1] + right[1]) / 2];
+    assert.ok(Math.hypot(mx - tx * scale, my - ty * scale) < 6 * scale, `eye midpoint ${mx.toFixed(0)},${my.toFixed(0)} vs true ${(tx * scale).toFixed(0)},${(ty * scale).toFixed(0)}`);
+  });
+
   it('a second run, even at another image size, detects nothing again (detections cached beside the decoded images)', async () => {
     const runs = await faceDetectionRuns();
     const d = await build('image-folder', { root, align: true, testFraction: 0, maxBadFraction: 0.2 }, 40);
