@@ -8,7 +8,7 @@ export type { BuildContext, JsonSchema, KindProducts, PluginDefinition, PluginKi
 export type { Box, Dataset, Regions, Sample, SampleSource } from './data/dataset.js';
 export type { Occluder, Occlusion } from './data/occluder.js';
 export type { Attention, AttentionBuilder, Backbone, Discriminator, DiscriminatorBuilder, ForwardState, ParamSet } from './engine/modules.js';
-export { CANONICAL_CLASSES, C7_CLASSES } from './data/labels.js';
+export { CANONICAL_CLASSES, C7_CLASSES, CLASS_SYNONYMS, canonicalClass } from './data/labels.js';
 export type { ExpressionClass } from './data/labels.js';
 
 // Datasets: samples drawn or decoded once into the image cache; image files on disk.

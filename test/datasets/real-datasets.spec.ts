@@ -60,6 +60,19 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.equal(folderClass('Happy', {}), 'happy');
       assert.equal(folderClass('joy', { joy: 'happy' }), 'happy');
       assert.equal(folderClass('joy', {}), null);
+      // FER2013's and its copies' folder names, RAF-DB's and AffectNet's class names; classMap wins.
+      assert.deepEqual(['angry', 'Disgusted', 'fearful', 'Happiness', 'sadness', 'surprised', 'neural'].map((f) => folderClass(f, {})), ['anger', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']);
+      assert.equal(folderClass('angry', { angry: 'disgust' }), 'disgust');
+    });
+
+    it('FER2013-style folders (angry, …) train without a classMap, and the log says how they were read', async () => {
+      const root = join(tmp.dir, 'fer2013');
+      for (const f of ['angry', 'happy', 'surprised']) await image(join(root, 'train', f, '1.png'), 20, 20, 3, 10);
+      for (const f of ['angry', 'happy', 'surprised']) await image(join(root, 'test', f, '2.png'), 20, 20, 3, 10);
+      const lines: string[] = [];
+      const d = await dataset({ type: 'image-folder', options: { root } }, (l) => lines.push(l));
+      assert.deepEqual(d.classes, ['happy', 'surprise', 'anger']);
+      assert.ok(lines.some((l) => l.includes('class folders read by their common spelling: angry → anger, surprised → surprise')), lines.join('\n'));
     });
   });
 

@@ -1,19 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { alignOption, C7_CLASSES, definePlugin, isFolderEntry, isSystemEntry, listImages, openImages, othersNotice, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, CLASS_SYNONYMS, definePlugin, isFolderEntry, isSystemEntry, listImages, openImages, othersNotice, realDatasetOptions, requireLayout } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
-/** FED-RO class folders → canonical classes ("neural" is the circulating spelling of neutral). */
-export const FEDRO_FOLDERS: Record<string, ExpressionClass> = {
-  anger: 'anger',
-  disgust: 'disgust',
-  fear: 'fear',
-  happy: 'happy',
-  neural: 'neutral',
-  neutral: 'neutral',
-  sad: 'sad',
-  surprise: 'surprise',
-};
+/** FED-RO class folders → canonical classes: the seven C7 names and their common spellings ("neural" is the circulating spelling of neutral). */
+export const FEDRO_FOLDERS: Readonly<Record<string, ExpressionClass>> = Object.fromEntries(
+  [...C7_CLASSES.map((c) => [c, c] as const), ...Object.entries(CLASS_SYNONYMS)].filter(([, c]) => C7_CLASSES.includes(c)),
+);
 
 /** The class folders' images (subfolders included) and the other files found in them. */
 export function fedroEntries(root: string): { entries: ImageEntry[]; others: string[] } {

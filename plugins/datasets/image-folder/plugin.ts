@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
-import { alignOption, CANONICAL_CLASSES, csvFields, definePlugin, didYouMean, hashString, IMAGE_EXTENSIONS, InputError, isFolderEntry, isImageFile, isSystemEntry, listImages, listLines, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
+import { alignOption, CANONICAL_CLASSES, canonicalClass, CLASS_SYNONYMS, csvFields, definePlugin, didYouMean, hashString, IMAGE_EXTENSIONS, InputError, isFolderEntry, isImageFile, isSystemEntry, listImages, listLines, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 
 interface Options {
@@ -14,10 +14,9 @@ interface Options {
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
-/** Maps a folder name to a canonical class: through `classMap`, else by its own (case-insensitive) name. */
+/** Maps a folder name to a canonical class: through `classMap`, else by its own name in any case or a common spelling of it (angry, happiness, …). */
 export function folderClass(folder: string, classMap: Record<string, string>): ExpressionClass | null {
-  const target = (classMap[folder] ?? folder).toLowerCase();
-  return (CANONICAL_CLASSES as readonly string[]).includes(target) ? (target as ExpressionClass) : null;
+  return canonicalClass(classMap[folder] ?? folder);
 }
 
 /**
@@ -78,7 +77,7 @@ export default definePlugin<'dataset', Options>({
     required: ['root'],
     properties: {
       root: { type: 'string' },
-      classMap: { type: 'object', additionalProperties: { enum: [...CANONICAL_CLASSES] }, default: {}, description: 'folder name → canonical class (folders named after a class need no entry)' },
+      classMap: { type: 'object', additionalProperties: { enum: [...CANONICAL_CLASSES] }, default: {}, description: 'folder name → canonical class (folders named after a class, or by a common spelling of one such as angry or happiness, need no entry)' },
       testFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.2, description: 'share of images in "test" when there are no train/test folders (by subject when subjects are given)' },
       subjects: {
         type: 'object',
@@ -126,6 +125,8 @@ export default definePlugin<'dataset', Options>({
     if (notice) ctx.log(notice);
     if (loose.length) ctx.log(`image-folder: left out ${loose.length} image(s) in no class folder (e.g. ${loose.slice(0, 3).join(', ')}): move each into the folder of its class.`);
     if (all.length === 0) throw new InputError(`image-folder: no ${IMAGE_EXTENSIONS.join('/')} images in class folders under ${o.root}.${notice ? ' ' + notice : ''}`);
+    const respelled = folders.filter((f) => !o.classMap[f] && CLASS_SYNONYMS[f.toLowerCase()]);
+    if (respelled.length) ctx.log(`image-folder: class folders read by their common spelling: ${respelled.map((f) => `${f} → ${folderClass(f, {})}`).join(', ')} (a "classMap" entry overrides this)`);
     const present = new Set(folders.map((f) => folderClass(f, o.classMap)!));
     const classes = CANONICAL_CLASSES.filter((c) => present.has(c));
     const subjectList = o.subjects ? subjectsOf(all.map((x) => idOf(x.file)), o.subjects, o.root) : null;
