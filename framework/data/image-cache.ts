@@ -1,5 +1,6 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import type { Regions, Sample, SampleSource } from './dataset.js';
 
@@ -64,6 +65,13 @@ class CachedSource implements SampleSource {
   }
 }
 
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GiB`;
+
+function freeBytesOf(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
 /**
  * Decoded, resized images cached on disk per (dataset, split, size): one flat file of RGB pixels and
  * a JSON index, so that later epochs and runs never decode again. `key` must name everything the
@@ -76,6 +84,8 @@ export async function cachedSource(opts: {
   count: number;
   produce: (index: number) => Produced | Promise<Produced>;
   onProgress?: (done: number, total: number) => void;
+  /** Bytes free for the cache (default: the file system's, for unprivileged users). */
+  freeBytes?: (dir: string) => number;
 }): Promise<SampleSource> {
   mkdirSync(opts.cacheDir, { recursive: true });
   const data = join(opts.cacheDir, `${opts.key}.rgb`);
@@ -84,9 +94,19 @@ export async function cachedSource(opts: {
     const meta = JSON.parse(readFileSync(index, 'utf8')) as CacheMeta;
     if (meta.format === 'fer-run-image-cache/1' && meta.size === opts.size) return new CachedSource(data, meta);
   }
+  // Said before decoding, not after: AffectNet at 112 px fills 10.8 GB, and decoding it takes a while.
+  const need = opts.count * opts.size * opts.size * 3;
+  const free = (opts.freeBytes ?? freeBytesOf)(opts.cacheDir);
+  if (need > free) {
+    throw new InputError(
+      `the decoded-image cache for ${opts.key} needs ${gib(need)} and ${opts.cacheDir} has ${gib(free)} free. ` +
+        'Point the cache at a disk with room: --cache DIR, or FER_RUN_CACHE=DIR (or free space there).',
+    );
+  }
   const tmp = `${data}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   const meta: CacheMeta = { format: 'fer-run-image-cache/1', size: opts.size, records: [], skipped: [] };
+  let complete = false;
   try {
     for (let i = 0; i < opts.count; i++) {
       const p = await opts.produce(i);
@@ -98,8 +118,11 @@ export async function cachedSource(opts: {
       }
       if (opts.onProgress && (i % 500 === 499 || i === opts.count - 1)) opts.onProgress(i + 1, opts.count);
     }
+    complete = true;
   } finally {
     closeSync(fd);
+    // A cache cut short (a full disk, a decoding error) leaves nothing behind to fill the disk.
+    if (!complete) rmSync(tmp, { force: true });
   }
   renameSync(tmp, data);
   writeJsonAtomic(index, meta);
