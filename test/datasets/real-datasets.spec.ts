@@ -74,6 +74,17 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.deepEqual(d.classes, ['happy', 'surprise', 'anger']);
       assert.ok(lines.some((l) => l.includes('class folders read by their common spelling: angry → anger, surprised → surprise')), lines.join('\n'));
     });
+
+    it('train/ beside val/ is a split layout too, val/ being "test"', async () => {
+      const root = join(tmp.dir, 'train-val');
+      await image(join(root, 'train', 'happy', '1.png'), 20, 20, 3, 10);
+      await image(join(root, 'train', 'sad', '2.png'), 20, 20, 3, 10);
+      await image(join(root, 'val', 'sad', '3.png'), 20, 20, 3, 10);
+      const lines: string[] = [];
+      const d = await dataset({ type: 'image-folder', options: { root } }, (l) => lines.push(l));
+      assert.deepEqual([(await d.open('train', 32)).length, (await d.open('test', 32)).get(0).id], [2, 'val/sad/3.png']);
+      assert.ok(lines.includes('image-folder: val/ is the "test" split (beside train/)'), lines.join('\n'));
+    });
   });
 
   describe('ckplus', () => {

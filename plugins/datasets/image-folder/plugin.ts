@@ -64,13 +64,13 @@ export function subjectsOf(ids: readonly string[], o: NonNullable<Options['subje
 
 /**
  * Your own data: <root>/<class>/*.{jpg,png,webp,tif} (a class folder's subfolders too), or
- * <root>/train/<class>/… and <root>/test/<class>/….
+ * <root>/train/<class>/… and <root>/test/<class>/… (or val/, validation/).
  * Without split folders, a stable hash of each file name puts `testFraction` of them in "test".
  */
 export default definePlugin<'dataset', Options>({
   kind: 'dataset',
   name: 'image-folder',
-  description: 'Your own images: <root>/<class>/*.{jpg,png,webp,tif} (subfolders of a class folder included; or <root>/train/… and <root>/test/…), class folders mapped onto the canonical labels.',
+  description: 'Your own images: <root>/<class>/*.{jpg,png,webp,tif} (subfolders of a class folder included; or <root>/train/… and <root>/test/… or val/…), class folders mapped onto the canonical labels.',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
@@ -94,7 +94,9 @@ export default definePlugin<'dataset', Options>({
   },
   create(o, ctx): Dataset {
     requireLayout('image-folder', o.root, [], '<root>/<class>/*.jpg');
-    const hasSplits = isDir(join(o.root, 'train')) && isDir(join(o.root, 'test'));
+    // A split layout: train/ beside test/, or beside val/ or validation/ (AffectNet's folder copies), which is then "test".
+    const testDir = isDir(join(o.root, 'train')) ? ['test', 'val', 'validation'].find((d) => isDir(join(o.root, d))) : undefined;
+    if (testDir && testDir !== 'test') ctx.log(`image-folder: ${testDir}/ is the "test" split (beside train/)`);
     const idOf = (file: string) => file.slice(o.root.length + 1).split(sep).join('/');
     // Class folders (their subfolders included); anything else found is said in the log, never dropped silently.
     const others: string[] = [];
@@ -111,7 +113,7 @@ export default definePlugin<'dataset', Options>({
       }
       return found;
     };
-    const scanned = hasSplits ? { train: scan(join(o.root, 'train')), test: scan(join(o.root, 'test')) } : null;
+    const scanned = testDir ? { train: scan(join(o.root, 'train')), test: scan(join(o.root, testDir)) } : null;
     const all = scanned ? [...scanned.train, ...scanned.test] : scan(o.root);
     const folders = [...new Set(all.map((x) => x.folder))];
     const unmapped = folders.filter((f) => !folderClass(f, o.classMap));
