@@ -80,11 +80,18 @@ const DETECT_SIDE = 1024;
  * keyed by path, size and modification time, so an edited photo is detected again.
  */
 export class FaceDetections {
-  private readonly known: Record<string, Detection>;
+  private loaded: Record<string, Detection> | null = null;
   private dirty = false;
 
-  constructor(private readonly cacheFile: string) {
-    this.known = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as { faces: Record<string, Detection> }).faces : {};
+  constructor(private readonly cacheFile: string) {}
+
+  /**
+   * Read on the first detection, not before: a split whose decoded images are cached needs none,
+   * and AffectNet's file holds 287k photos' landmarks (hundreds of MB of JSON, in every thread that opens the split).
+   */
+  private get known(): Record<string, Detection> {
+    this.loaded ??= existsSync(this.cacheFile) ? (JSON.parse(readFileSync(this.cacheFile, 'utf8')) as { faces: Record<string, Detection> }).faces : {};
+    return this.loaded;
   }
 
   private key(file: string): string {
@@ -132,7 +139,7 @@ export class FaceDetections {
 
   /** Writes what was detected since (atomically). */
   save(): void {
-    if (this.dirty) writeJsonAtomic(this.cacheFile, { format: 'fer-run-face-detections/1', faces: this.known });
+    if (this.dirty && this.loaded) writeJsonAtomic(this.cacheFile, { format: 'fer-run-face-detections/1', faces: this.loaded });
     this.dirty = false;
   }
 }

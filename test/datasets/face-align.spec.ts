@@ -111,6 +111,23 @@ describe('face alignment (face-api SSD-MobileNet + 68 landmarks) for photo datas
     assert.equal(await faceDetectionRuns(), runs);
   });
 
+  it('a split whose aligned images are cached does not even read the detections file (AffectNet\'s is hundreds of MB)', async () => {
+    const { existsSync, readdirSync, readFileSync, writeFileSync } = await import('node:fs');
+    const files = readdirSync(cache)
+      .filter((d) => d.startsWith('image-folder-'))
+      .map((d) => join(cache, d, 'face-detections.json'))
+      .filter((f) => existsSync(f));
+    assert.ok(files.length > 0, 'the earlier tests cached detections');
+    const saved = files.map((f) => readFileSync(f));
+    try {
+      for (const f of files) writeFileSync(f, 'not JSON: reading this file would fail');
+      const train = await (await build('image-folder', { root, align: true, testFraction: 0, maxBadFraction: 0.2 }, 64)).open('train', 64);
+      assert.equal(train.length, FACES);
+    } finally {
+      files.forEach((f, i) => writeFileSync(f, saved[i]));
+    }
+  });
+
   it("rafdb's original photos (Image/original/), aligned by fer-run instead of RAF-DB's own crops; without that folder, exit 2 naming it", async () => {
     const raf = join(tmp.dir, 'RAF-DB');
     mkdirSync(join(raf, 'EmoLabel'), { recursive: true });
