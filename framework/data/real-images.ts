@@ -144,6 +144,16 @@ async function decode(e: ImageEntry, size: number, pad = false): Promise<{ image
 }
 
 /**
+ * A hash of everything the entries say, entry by entry: one JSON string of AffectNet's 300k entries
+ * with their landmarks would be ~350 MB, near V8's longest string, and over a GB of memory at its peak.
+ */
+function entriesHash(entries: readonly ImageEntry[]): number {
+  let h = 0;
+  for (const e of entries) h = hashString(JSON.stringify(e), h);
+  return h;
+}
+
+/**
  * Decodes and resizes a real dataset's images once into the disk cache (see image-cache.ts).
  * Unreadable images are skipped and listed; more than `maxBadFraction` of them fails the run.
  */
@@ -157,7 +167,7 @@ export async function openImages(o: {
   align?: boolean;
   log?: (l: string) => void;
 }): Promise<SampleSource> {
-  const key = `${o.dataset}-${o.size}-${o.entries.length}-${hashString(JSON.stringify(o.entries)).toString(16)}${o.align ? '-aligned' : ''}-d${DECODE_VERSION}`;
+  const key = `${o.dataset}-${o.size}-${o.entries.length}-${entriesHash(o.entries).toString(16)}${o.align ? '-aligned' : ''}-d${DECODE_VERSION}`;
   const dir = join(o.cacheDir, o.dataset);
   // Beside the decoded images: what detection found in each photo, kept across image sizes and runs.
   const faces = o.align ? new FaceDetections(join(dir, 'face-detections.json')) : null;
