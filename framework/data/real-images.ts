@@ -19,10 +19,27 @@ export interface ImageEntry {
   landmarks?: number[];
 }
 
+/**
+ * A text file's lines (without their CR LF or LF), decoded line by line from the file's bytes: a
+ * list file as big as AffectNet's training.csv (436 MB) would be close to V8's longest string
+ * (512 MiB) as one string, and a larger one could not be read at all.
+ */
+export function textLines(file: string): string[] {
+  const bytes = readFileSync(file);
+  const lines: string[] = [];
+  for (let start = 0; start <= bytes.length; ) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const stop = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
+    lines.push(bytes.toString('utf8', start, stop));
+    start = end + 1;
+  }
+  return lines;
+}
+
 /** The non-blank lines of a dataset's list file, trimmed, each with "file:line" for error messages. */
 export function listLines(file: string): { text: string; at: string }[] {
-  return readFileSync(file, 'utf8')
-    .split(/\r?\n/)
+  return textLines(file)
     .map((raw, i) => ({ text: raw.trim(), at: `${file}:${i + 1}` }))
     .filter((l) => l.text !== '');
 }

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { alignOption, C7_CLASSES, CANONICAL_CLASSES, csvFields, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, CANONICAL_CLASSES, csvFields, definePlugin, InputError, insideRoot, listLines, openImages, realDatasetOptions, requireLayout, textLines } from '../../../framework/index.js';
 import type { Dataset, ImageEntry } from '../../../framework/index.js';
 import { AFFECTNET_CODES } from './labels.js';
 
@@ -34,7 +34,7 @@ export interface AffectnetCsvNotes {
  * spreadsheet re-saves it (quoted fields, a byte-order mark, CRLF) and without its header line.
  */
 export function affectnetEntries(root: string, file: string, classes: readonly string[]): { entries: ImageEntry[] } & AffectnetCsvNotes {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  const lines = textLines(file);
   const header = csvFields(lines[0]);
   let col = Object.fromEntries(COLUMNS.map((c) => [c, header.indexOf(c)]));
   const missing = COLUMNS.filter((c) => col[c] < 0);
