@@ -20,28 +20,32 @@ export interface ImageEntry {
 }
 
 /**
- * A text file's lines (without their CR LF or LF), decoded line by line from the file's bytes: a
+ * A text file's lines (without their CR LF or LF), decoded one by one from the file's bytes: a
  * list file as big as AffectNet's training.csv (436 MB) would be close to V8's longest string
  * (512 MiB) as one string, and a larger one could not be read at all.
  */
-export function textLines(file: string): string[] {
+export function* textLines(file: string): Generator<string> {
   const bytes = readFileSync(file);
-  const lines: string[] = [];
+  // One line at a time, so that only the bytes and the line in hand are held, not every line.
   for (let start = 0; start <= bytes.length; ) {
     let end = bytes.indexOf(0x0a, start);
     if (end < 0) end = bytes.length;
     const stop = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
-    lines.push(bytes.toString('utf8', start, stop));
+    yield bytes.toString('utf8', start, stop);
     start = end + 1;
   }
-  return lines;
 }
 
 /** The non-blank lines of a dataset's list file, trimmed, each with "file:line" for error messages. */
 export function listLines(file: string): { text: string; at: string }[] {
-  return textLines(file)
-    .map((raw, i) => ({ text: raw.trim(), at: `${file}:${i + 1}` }))
-    .filter((l) => l.text !== '');
+  const lines: { text: string; at: string }[] = [];
+  let n = 0;
+  for (const raw of textLines(file)) {
+    n++;
+    const text = raw.trim();
+    if (text !== '') lines.push({ text, at: `${file}:${n}` });
+  }
+  return lines;
 }
 
 /** Eye box (points 36–47) and mouth box (48–67) of 68-point landmarks. */

@@ -24,8 +24,8 @@ describe('textLines', () => {
   after(() => tmp.cleanup());
   it('splits LF and CR LF lines as String.split would, decoding UTF-8 line by line', () => {
     const file = tmp.write('list.txt', 'a\r\nb é\n\nc');
-    assert.deepEqual(textLines(file), ['a', 'b é', '', 'c']);
-    assert.deepEqual(textLines(tmp.write('end.txt', 'x\n')), ['x', '']);
-    assert.deepEqual(textLines(tmp.write('empty.txt', '')), ['']);
+    assert.deepEqual([...textLines(file)], ['a', 'b é', '', 'c']);
+    assert.deepEqual([...textLines(tmp.write('end.txt', 'x\n'))], ['x', '']);
+    assert.deepEqual([...textLines(tmp.write('empty.txt', ''))], ['']);
   });
 });
