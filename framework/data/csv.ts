@@ -27,14 +27,12 @@ export function csvFields(line: string): string[] {
           i++;
         } else break;
       }
-      const comma = s.indexOf(',', i);
-      field += s.slice(i, comma < 0 ? s.length : comma);
-      i = comma < 0 ? s.length : comma;
-    } else {
-      const comma = s.indexOf(',', i);
-      field = s.slice(i, comma < 0 ? s.length : comma);
-      i = comma < 0 ? s.length : comma;
     }
+    // The rest up to the comma: the whole of a bare field, whatever follows a quoted one's closing quote.
+    const comma = s.indexOf(',', i);
+    const end = comma < 0 ? s.length : comma;
+    field += s.slice(i, end);
+    i = end;
     fields.push(field.trim());
     if (i >= s.length) return fields;
     i++; // past the comma
