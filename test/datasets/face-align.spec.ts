@@ -146,6 +146,22 @@ describe('face alignment (face-api SSD-MobileNet + 68 landmarks) for photo datas
     assert.ok(train.get(0).regions?.eyes && train.get(0).regions?.mouth);
   });
 
+  it('a CK+ copy without Landmarks/ gets its faces, eye and mouth boxes from "align"', async () => {
+    const { copyFileSync, writeFileSync } = await import('node:fs');
+    const ck = join(tmp.dir, 'CK+');
+    const frames = join(ck, 'cohn-kanade-images', 'S005', '001');
+    mkdirSync(frames, { recursive: true });
+    const photos = [...truth.keys()];
+    for (const [k, f] of ['S005_001_00000001.png', 'S005_001_00000002.png'].entries()) copyFileSync(join(root, photos[k]), join(frames, f));
+    mkdirSync(join(ck, 'Emotion', 'S005', '001'), { recursive: true });
+    writeFileSync(join(ck, 'Emotion', 'S005', '001', 'S005_001_00000002_emotion.txt'), '   5.0000000e+00\n');
+    const d = await build('ckplus', { root: ck, folds: 2, align: true }, 48);
+    assert.match(d.title, /faces aligned by fer-run/);
+    const all = await d.open('all', 48);
+    assert.deepEqual(Array.from({ length: all.length }, (_, i) => d.classes[all.get(i).label]), ['neutral', 'happy']);
+    for (let i = 0; i < all.length; i++) assert.ok(all.get(i).regions?.eyes && all.get(i).regions?.mouth, `${all.get(i).id} has eye and mouth boxes`);
+  });
+
   it('with the default maxBadFraction, photos without a face fail the dataset with the count and the reason', async () => {
     const d = await build('image-folder', { root, align: true, testFraction: 0 }, 48);
     await assert.rejects(d.open('train', 48), /1 of 7 images could not be read .*happy\/wall\.png \(no face detected\)/);

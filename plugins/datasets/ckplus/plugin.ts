@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, isSystemEntry, landmarkHull, listImages, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, isSystemEntry, landmarkHull, listImages, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 import { CKPLUS_CODES } from './labels.js';
 
 interface Options {
+  align: boolean;
   root: string;
   includeContempt: boolean;
   folds: number;
@@ -13,7 +14,7 @@ interface Options {
   maxBadFraction: number;
 }
 
-const LAYOUT = 'cohn-kanade-images/S005/001/S005_001_00000001.png, Emotion/S005/001/S005_001_00000011_emotion.txt, optional Landmarks/S005/001/…_landmarks.txt';
+const LAYOUT = 'cohn-kanade-images/S005/001/S005_001_00000001.png, Emotion/S005/001/S005_001_00000011_emotion.txt, optional Landmarks/S005/001/…_landmarks.txt (or "align": true)';
 
 const dirs = (p: string) => (existsSync(p) ? readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory() && !isSystemEntry(d.name)).map((d) => d.name).sort() : []);
 
@@ -104,6 +105,8 @@ export default definePlugin<'dataset', Options>({
       fold: { type: 'integer', minimum: 0, default: 0, description: 'the fold used as "test" (the others are "train")' },
       foldSeed: { type: 'integer', minimum: 0, default: 0, description: 'seed of the subject-to-fold assignment' },
       ...realDatasetOptions,
+      // For a copy without Landmarks/: the frames' faces found and cropped by fer-run, with eye and mouth boxes.
+      ...alignOption,
     },
   },
   create(o, ctx): Dataset {
@@ -117,13 +120,13 @@ export default definePlugin<'dataset', Options>({
         `${counts.onsets} onset frames (neutral) + ${counts.apexes} apex frames${o.includeContempt ? '' : ' (contempt apexes left out)'}`,
     );
     return {
-      title: `CK+ (${entries.length} images, fold ${o.fold + 1}/${o.folds} as test)`,
+      title: `CK+ (${entries.length} images, fold ${o.fold + 1}/${o.folds} as test${o.align ? ', faces aligned by fer-run' : ''})`,
       synthetic: false,
       classes: classes as Dataset['classes'],
       splits: ['train', 'test', 'all'],
       async open(split, size) {
         const chosen = entries.filter((e) => split === 'all' || (split === 'test' ? e.fold === o.fold : e.fold !== o.fold));
-        return openImages({ dataset: 'ckplus', entries: chosen.map(({ fold: _f, ...e }) => e), cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, log: ctx.log });
+        return openImages({ dataset: 'ckplus', entries: chosen.map(({ fold: _f, ...e }) => e), cacheDir: ctx.cacheDir, size, maxBadFraction: o.maxBadFraction, align: o.align, log: ctx.log });
       },
     };
   },

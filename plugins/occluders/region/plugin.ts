@@ -30,7 +30,7 @@ export default definePlugin<'occluder', Options>({
         if (!box) {
           throw new InputError(
             `the "region" occluder needs the ${o.region} region of each test image, and sample ${sample.id} has none. ` +
-              'Use a dataset that provides landmarks or region boxes (ckplus with Landmarks/, affectnet, synthetic-faces).',
+              'Use a dataset that provides landmarks or region boxes (ckplus with Landmarks/, affectnet, synthetic-faces), or give it "align": true (fer-run then finds the landmarks).',
           );
         }
         const cx = box.x + box.w / 2;
