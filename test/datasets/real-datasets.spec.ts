@@ -136,6 +136,19 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.deepEqual(await subjects('test'), test);
     });
 
+    it('reads a copy whose zips were each unpacked into their own folder (extended-cohn-kanade-images/cohn-kanade-images/, Emotion_labels/Emotion/, Landmarks/Landmarks/)', async () => {
+      const unzipped = join(tmp.dir, 'CK+unzipped');
+      for (let f = 1; f <= 3; f++) {
+        const stem = `S005_001_0000000${f}`;
+        await image(join(unzipped, 'extended-cohn-kanade-images', 'cohn-kanade-images', 'S005', '001', `${stem}.png`), 60, 50, 1, 40 * f);
+        text(join(unzipped, 'Landmarks', 'Landmarks', 'S005', '001', `${stem}_landmarks.txt`), landmarks());
+      }
+      text(join(unzipped, 'Emotion_labels', 'Emotion', 'S005', '001', 'S005_001_00000003_emotion.txt'), '   5.0000000e+00\n');
+      const all = await (await dataset({ type: 'ckplus', options: { root: unzipped, folds: 2 } })).open('all', 32);
+      assert.equal(all.length, 2);
+      assert.ok(all.get(1).regions?.mouth, 'landmarks found in Landmarks/Landmarks/');
+    });
+
     it('an emotion code outside the table is an error naming the file and line', async () => {
       const bad = join(tmp.dir, 'CK+bad');
       await image(join(bad, 'cohn-kanade-images', 'S001', '001', 'S001_001_00000001.png'), 8, 8, 1, 9);
@@ -146,7 +159,7 @@ describe('real dataset adapters on generated fixture trees', function () {
     it('a missing root names the expected layout', async () => {
       await assert.rejects(dataset({ type: 'ckplus', options: { root: join(tmp.dir, 'nope') } }), /CK\+: the dataset root ".*nope" does not exist\. Put your copy of CK\+ there \(expected layout: cohn-kanade-images/);
       mkdirSync(join(tmp.dir, 'wrong', 'images'), { recursive: true });
-      await assert.rejects(dataset({ type: 'ckplus', options: { root: join(tmp.dir, 'wrong') } }), /does not have the expected layout .* missing cohn-kanade-images, Emotion\. Found: images/);
+      await assert.rejects(dataset({ type: 'ckplus', options: { root: join(tmp.dir, 'wrong') } }), /does not have the expected layout .*: missing cohn-kanade-images \(looked for cohn-kanade-images and extended-cohn-kanade-images\/cohn-kanade-images\), Emotion \(looked for Emotion and Emotion_labels\/Emotion\)\. Found: images\./);
     });
   });
 

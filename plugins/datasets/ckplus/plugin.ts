@@ -14,7 +14,8 @@ interface Options {
   maxBadFraction: number;
 }
 
-const LAYOUT = 'cohn-kanade-images/S005/001/S005_001_00000001.png, Emotion/S005/001/S005_001_00000011_emotion.txt, optional Landmarks/S005/001/…_landmarks.txt (or "align": true)';
+const LAYOUT =
+  'cohn-kanade-images/S005/001/S005_001_00000001.png, Emotion/S005/001/S005_001_00000011_emotion.txt, optional Landmarks/S005/001/…_landmarks.txt (or "align": true); each may also sit inside the folder its zip unpacks to (extended-cohn-kanade-images/, Emotion_labels/, Landmarks/)';
 
 const dirs = (p: string) => (existsSync(p) ? readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory() && !isSystemEntry(d.name)).map((d) => d.name).sort() : []);
 
@@ -22,6 +23,23 @@ function readLandmarks(file: string): number[] | undefined {
   if (!existsSync(file)) return undefined;
   const pts = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
   return pts.length === 136 && pts.every(Number.isFinite) ? pts : undefined;
+}
+
+/**
+ * Where a copy keeps its three folders: at the root, or each inside the folder its zip unpacks to
+ * (CK+ ships extended-cohn-kanade-images.zip, Emotion_labels.zip and Landmarks.zip, and unzipping
+ * each into its own folder gives extended-cohn-kanade-images/cohn-kanade-images/ and so on).
+ */
+export interface CkplusFolders {
+  images: string;
+  emotion: string;
+  landmarks: string | null;
+}
+
+export function ckplusFolders(root: string): CkplusFolders {
+  const [images, emotion] = requireLayout('CK+', root, [['cohn-kanade-images', 'extended-cohn-kanade-images/cohn-kanade-images'], ['Emotion', 'Emotion_labels/Emotion']], LAYOUT);
+  const landmarks = ['Landmarks/Landmarks', 'Landmarks'].map((d) => join(root, d)).find((d) => existsSync(d)) ?? null;
+  return { images, emotion, landmarks };
 }
 
 /** What the protocol took: labelled sequences, onset frames (neutral), apex frames (emotions). */
@@ -38,17 +56,17 @@ export interface CkplusCounts {
  * give 327 + 309 = 636 images. Subject-independent folds, deterministic in `foldSeed`; split
  * "test" is fold `fold`, "train" the rest, "all" everything (cross-dataset tests).
  */
-export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: number })[]; classes: readonly string[]; counts: CkplusCounts; others: string[] } {
+export function ckplusEntries(o: Options, at: CkplusFolders = ckplusFolders(o.root)): { entries: (ImageEntry & { fold: number })[]; classes: readonly string[]; counts: CkplusCounts; others: string[] } {
   const classes = o.includeContempt ? CANONICAL_CLASSES : C7_CLASSES;
   const entries: (ImageEntry & { fold: number })[] = [];
-  const subjects = dirs(join(o.root, 'Emotion'));
+  const subjects = dirs(at.emotion);
   const order = Rng.derive(o.foldSeed, 'ckplus/folds').shuffle([...subjects]);
   const foldOf = new Map(order.map((s, i) => [s, i % o.folds]));
   const counts: CkplusCounts = { sequences: 0, onsets: 0, apexes: 0 };
   const others: string[] = [];
   for (const subject of subjects) {
-    for (const seq of dirs(join(o.root, 'Emotion', subject))) {
-      const emoDir = join(o.root, 'Emotion', subject, seq);
+    for (const seq of dirs(join(at.emotion, subject))) {
+      const emoDir = join(at.emotion, subject, seq);
       const emo = readdirSync(emoDir).find((f) => f.endsWith('_emotion.txt') && !isSystemEntry(f));
       if (!emo) continue;
       const text = readFileSync(join(emoDir, emo), 'utf8');
@@ -57,7 +75,7 @@ export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: numb
       if (!Number.isInteger(code) || !cls) {
         throw new InputError(`${join(emoDir, emo)}:1: emotion code "${text.trim()}" is not one of CK+'s codes 0–7. Fix or remove the file.`);
       }
-      const imgDir = join(o.root, 'cohn-kanade-images', subject, seq);
+      const imgDir = join(at.images, subject, seq);
       const listing = existsSync(imgDir) ? listImages(imgDir, false) : { images: [], others: [] };
       others.push(...listing.others.map((f) => `cohn-kanade-images/${subject}/${seq}/${f}`));
       const frames = listing.images;
@@ -74,7 +92,7 @@ export function ckplusEntries(o: Options): { entries: (ImageEntry & { fold: numb
       counts.apexes += taken.length - 1;
       for (const [file, label] of taken) {
         const stem = file.replace(/\.[^.]+$/, '');
-        const landmarks = readLandmarks(join(o.root, 'Landmarks', subject, seq, `${stem}_landmarks.txt`));
+        const landmarks = at.landmarks ? readLandmarks(join(at.landmarks, subject, seq, `${stem}_landmarks.txt`)) : undefined;
         entries.push({
           id: `${subject}/${seq}/${file}`,
           file: join(imgDir, file),
@@ -110,9 +128,9 @@ export default definePlugin<'dataset', Options>({
     },
   },
   create(o, ctx): Dataset {
-    requireLayout('CK+', o.root, ['cohn-kanade-images', 'Emotion'], LAYOUT);
+    const folders = ckplusFolders(o.root);
     if (o.fold >= o.folds) throw new InputError(`ckplus: "fold" ${o.fold} must be below "folds" ${o.folds}.`);
-    const { entries, classes, counts, others } = ckplusEntries(o);
+    const { entries, classes, counts, others } = ckplusEntries(o, folders);
     const notice = othersNotice('CK+', others);
     if (notice) ctx.log(notice);
     ctx.log(
