@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import { hashString } from '../engine/rng.js';
 import { InputError } from '../errors.js';
@@ -100,7 +100,9 @@ export function requireLayout(name: string, root: string, required: (string | st
   }
   const places = required.map((r) => (Array.isArray(r) ? r : [r]));
   const found = places.map((p) => p.find((rel) => existsSync(join(root, rel))));
-  const missing = places.filter((_, i) => !found[i]).map((p) => (p.length === 1 ? p[0] : `${basename(p[0])} (looked for ${p.join(' and ')})`));
+  // An entry with several places is named by its shortest (where the layout puts it), then every place looked.
+  const shortest = (p: string[]) => p.reduce((a, b) => (b.length < a.length ? b : a));
+  const missing = places.filter((_, i) => !found[i]).map((p) => (p.length === 1 ? p[0] : `${shortest(p)} (looked for ${p.join(' and ')})`));
   if (missing.length) {
     const present = readdirSync(root).slice(0, 12);
     throw new InputError(

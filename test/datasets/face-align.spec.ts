@@ -134,7 +134,7 @@ describe('face alignment (face-api SSD-MobileNet + 68 landmarks) for photo datas
     const { writeFileSync, copyFileSync } = await import('node:fs');
     writeFileSync(join(raf, 'EmoLabel', 'list_patition_label.txt'), 'train_00001.jpg 4\ntest_0001.jpg 5\n');
     mkdirSync(join(raf, 'Image', 'aligned'), { recursive: true });
-    await assert.rejects(build('rafdb', { root: raf, align: true }, 48), /Image\/original\/train_00001\.jpg\): missing Image\/original\./);
+    await assert.rejects(build('rafdb', { root: raf, align: true }, 48), /Image\/original\/train_00001\.jpg\): missing Image\/original \(looked for Image\/original\/original and Image\/original\)\./);
     mkdirSync(join(raf, 'Image', 'original'), { recursive: true });
     const photos = [...truth.keys()];
     for (const [k, name] of ['train_00001', 'test_0001'].entries()) await sharp(join(root, photos[k])).jpeg().toFile(join(raf, 'Image', 'original', `${name}.jpg`));

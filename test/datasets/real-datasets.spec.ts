@@ -206,6 +206,14 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.doesNotMatch(r.stdout + r.stderr, /\[2\/3\]|FAILED/);
     });
 
+    it('finds the images where Image/aligned.zip unpacked into a folder of its own (Image/aligned/aligned/)', async () => {
+      const copy = join(tmp.dir, 'RAF-DB-nested');
+      text(join(copy, 'EmoLabel', 'list_patition_label.txt'), 'train_00001.jpg 4\ntest_0001.jpg 6\n');
+      for (const f of ['train_00001_aligned.jpg', 'test_0001_aligned.jpg']) await image(join(copy, 'Image', 'aligned', 'aligned', f), 100, 100, 3, 120, 'jpeg');
+      const d = await dataset({ type: 'rafdb', options: { root: copy } });
+      assert.deepEqual([(await d.open('train', 32)).skipped, (await d.open('test', 32)).length], [[], 1]);
+    });
+
     it("reads a repackaged list naming the aligned files themselves, CRLF and a byte-order mark included", async () => {
       const copy = join(tmp.dir, 'RAF-DB-repack');
       text(join(copy, 'EmoLabel', 'list_patition_label.txt'), '\ufefftrain_00001_aligned.jpg 4\r\ntest_0001_aligned.jpg 6\r\n');

@@ -18,7 +18,7 @@ const LAYOUT = `${LIST} (lines "train_00001.jpg 5") and Image/aligned/train_0000
  * Parses the label list into train/test entries of the aligned images, or with `original` of the
  * original photos (Image/original/train_00001.jpg), for fer-run's own alignment.
  */
-export function rafdbEntries(root: string, original = false): { train: ImageEntry[]; test: ImageEntry[] } {
+export function rafdbEntries(root: string, original = false, images = join(root, 'Image', original ? 'original' : 'aligned')): { train: ImageEntry[]; test: ImageEntry[] } {
   const listFile = join(root, LIST);
   const out = { train: [] as ImageEntry[], test: [] as ImageEntry[] };
   listLines(listFile).forEach(({ text: line, at }) => {
@@ -28,7 +28,7 @@ export function rafdbEntries(root: string, original = false): { train: ImageEntr
       if (!cls) throw new InputError(`${at}: label "${codeText}" is not one of RAF-DB's codes 1–7 (line "${line}").`);
       // Some repackaged copies list the aligned files' own names (train_00001_aligned.jpg).
       const stem = name.replace(/\.[^.]+$/, '').replace(/_aligned$/, '');
-      const file = original ? insideRoot(join(root, 'Image', 'original'), `${stem}.jpg`, at) : insideRoot(join(root, 'Image', 'aligned'), `${stem}_aligned.jpg`, at);
+      const file = insideRoot(images, original ? `${stem}.jpg` : `${stem}_aligned.jpg`, at);
       const split = stem.startsWith('train') ? out.train : stem.startsWith('test') ? out.test : null;
       if (!split) throw new InputError(`${at}: "${name}" is neither a train_ nor a test_ image.`);
       split.push({ id: stem, file, label: C7_CLASSES.indexOf(cls) });
@@ -78,8 +78,10 @@ export default definePlugin<'dataset', Options>({
   },
   create(o, ctx): Dataset {
     // With align, the original photos (Image/original/) are detected and cropped by fer-run's rule instead of RAF-DB's own alignment.
-    requireLayout('RAF-DB', o.root, [LIST, o.align ? 'Image/original' : 'Image/aligned'], o.align ? LAYOUT.replace('Image/aligned/train_00001_aligned.jpg', 'Image/original/train_00001.jpg') : LAYOUT);
-    const { train, test } = rafdbEntries(o.root, o.align);
+    // RAF-DB ships Image/aligned.zip and Image/original.zip: unpacked into a folder of their own, the images sit one level deeper.
+    const folder = o.align ? 'Image/original' : 'Image/aligned';
+    const [, images] = requireLayout('RAF-DB', o.root, [LIST, [`${folder}/${folder.split('/')[1]}`, folder]], o.align ? LAYOUT.replace('Image/aligned/train_00001_aligned.jpg', 'Image/original/train_00001.jpg') : LAYOUT);
+    const { train, test } = rafdbEntries(o.root, o.align, images);
     let occlusion: ImageEntry[] | null = null;
     if (o.occlusionList) {
       if (!existsSync(o.occlusionList)) throw new InputError(`rafdb: the occlusion list ${o.occlusionList} does not exist. Give the path of RAN's Occlusion-RAF-DB list, or null.`);
