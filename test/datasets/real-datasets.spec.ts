@@ -212,6 +212,15 @@ describe('real dataset adapters on generated fixture trees', function () {
       for (const f of ['train_00001_aligned.jpg', 'test_0001_aligned.jpg']) await image(join(copy, 'Image', 'aligned', 'aligned', f), 100, 100, 3, 120, 'jpeg');
       const d = await dataset({ type: 'rafdb', options: { root: copy } });
       assert.deepEqual([(await d.open('train', 32)).skipped, (await d.open('test', 32)).length], [[], 1]);
+      // The download's root (basic/ beside compound/) means its basic/.
+      const { renameSync } = await import('node:fs');
+      const download = join(tmp.dir, 'RAF-DB-download');
+      mkdirSync(join(download, 'compound'), { recursive: true });
+      renameSync(copy, join(download, 'basic'));
+      const lines: string[] = [];
+      const fromDownload = await dataset({ type: 'rafdb', options: { root: download } }, (l) => lines.push(l));
+      assert.equal((await fromDownload.open('test', 32)).length, 1);
+      assert.ok(lines.some((l) => l.includes('the basic set inside')), lines.join('\n'));
     });
 
     it("reads a repackaged list naming the aligned files themselves, CRLF and a byte-order mark included", async () => {

@@ -76,7 +76,11 @@ export default definePlugin<'dataset', Options>({
       ...alignOption,
     },
   },
-  create(o, ctx): Dataset {
+  create(options, ctx): Dataset {
+    // The download holds basic/ beside compound/: a root pointing at the download means its basic/.
+    const basic = join(options.root, 'basic');
+    const o = !existsSync(join(options.root, LIST)) && existsSync(join(basic, LIST)) ? { ...options, root: basic } : options;
+    if (o !== options) ctx.log(`RAF-DB: reading ${basic} (the basic set inside ${options.root})`);
     // With align, the original photos (Image/original/) are detected and cropped by fer-run's rule instead of RAF-DB's own alignment.
     // RAF-DB ships Image/aligned.zip and Image/original.zip: unpacked into a folder of their own, the images sit one level deeper.
     const folder = o.align ? 'Image/original' : 'Image/aligned';
