@@ -312,15 +312,17 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.ok(lines.some((l) => l.includes('validation.csv: 2 images, 0 dropped (codes 8–10); no header line, rows read in the released column order')), lines.join('\n'));
     });
 
-    it("reads the CSVs where the release keeps them (Manually_Annotated_file_lists/), and says where it looked when they are missing", async () => {
+    it("reads the CSVs and images where the release keeps them (Manually_Annotated_file_lists/, Manually_Annotated/Manually_Annotated_Images/), and says where it looked when they are missing", async () => {
       const released = join(tmp.dir, 'AffectNet-release');
       text(join(released, 'Manually_Annotated_file_lists', 'training.csv'), [header, `1/a.jpg,10,10,60,60,${lm},1,0.5,0.2`, '2/d.jpg,10,10,60,60,NULL,0,0,0'].join('\n') + '\n');
       text(join(released, 'Manually_Annotated_file_lists', 'validation.csv'), [header, '3/e.jpg,10,10,60,60,NULL,6,0,0'].join('\n') + '\n');
-      for (const f of ['1/a.jpg', '2/d.jpg', '3/e.jpg']) await image(join(released, 'Manually_Annotated_Images', f), 80, 80, 3, 90, 'jpeg');
+      // Manually_Annotated.tar unpacks to Manually_Annotated/Manually_Annotated_Images/.
+      for (const f of ['1/a.jpg', '2/d.jpg', '3/e.jpg']) await image(join(released, 'Manually_Annotated', 'Manually_Annotated_Images', f), 80, 80, 3, 90, 'jpeg');
       const lines: string[] = [];
       const d = await dataset({ type: 'affectnet', options: { root: released } }, (l) => lines.push(l));
       const train = await d.open('train', 32);
       assert.deepEqual(Array.from({ length: train.length }, (_, i) => d.classes[train.get(i).label]), ['happy', 'neutral']);
+      assert.deepEqual(train.skipped, []);
       assert.equal((await d.open('test', 32)).length, 1);
       assert.ok(lines.some((l) => l.startsWith('AffectNet Manually_Annotated_file_lists/training.csv: 2 images')), lines.join('\n'));
       const none = join(tmp.dir, 'AffectNet-nocsv');

@@ -13,7 +13,7 @@ interface Options {
 }
 
 const LAYOUT =
-  'Manually_Annotated_file_lists/training.csv and validation.csv as released, or both moved to the root (subDirectory_filePath, face_x, face_y, face_width, face_height, facial_landmarks, expression, valence, arousal), and Manually_Annotated_Images/<dir>/<file>.jpg';
+  'Manually_Annotated_file_lists/training.csv and validation.csv as released, or both moved to the root (subDirectory_filePath, face_x, face_y, face_width, face_height, facial_landmarks, expression, valence, arousal), and Manually_Annotated_Images/<dir>/<file>.jpg (at the root, or inside Manually_Annotated/ as the archive unpacks)';
 /** Where each CSV may be: as released, then moved to the root (what many users do). */
 const csvPlaces = (csv: string) => [`Manually_Annotated_file_lists/${csv}`, csv];
 const COLUMNS = ['subDirectory_filePath', 'face_x', 'face_y', 'face_width', 'face_height', 'facial_landmarks', 'expression'];
@@ -33,7 +33,7 @@ export interface AffectnetCsvNotes {
  * cropping, 68-point landmarks parsed ("NULL" tolerated). Also reads the CSV as pandas or a
  * spreadsheet re-saves it (quoted fields, a byte-order mark, CRLF) and without its header line.
  */
-export function affectnetEntries(root: string, file: string, classes: readonly string[]): { entries: ImageEntry[] } & AffectnetCsvNotes {
+export function affectnetEntries(images: string, file: string, classes: readonly string[]): { entries: ImageEntry[] } & AffectnetCsvNotes {
   const lines = textLines(file);
   const first = lines.next();
   const header = csvFields(first.done ? '' : first.value);
@@ -66,7 +66,7 @@ export function affectnetEntries(root: string, file: string, classes: readonly s
     entries.push({
       // A copy, not a slice: a slice of the line would keep its ~1 KB of landmarks text alive per entry (300 MB for AffectNet).
       id: Buffer.from(rel).toString(),
-      file: insideRoot(join(root, 'Manually_Annotated_Images'), rel, `${file}:${lineNo}`),
+      file: insideRoot(images, rel, `${file}:${lineNo}`),
       label,
       crop: box,
       landmarks: pts && pts.length === 136 && pts.every(Number.isFinite) ? pts : undefined,
@@ -114,14 +114,20 @@ export default definePlugin<'dataset', Options>({
     },
   },
   create(o, ctx): Dataset {
-    const [training, validation] = requireLayout('AffectNet', o.root, [csvPlaces('training.csv'), csvPlaces('validation.csv'), 'Manually_Annotated_Images'], LAYOUT);
+    // The images as released (Manually_Annotated.tar unpacks to Manually_Annotated/Manually_Annotated_Images/) or moved to the root.
+    const [training, validation, images] = requireLayout(
+      'AffectNet',
+      o.root,
+      [csvPlaces('training.csv'), csvPlaces('validation.csv'), ['Manually_Annotated_Images', 'Manually_Annotated/Manually_Annotated_Images']],
+      LAYOUT,
+    );
     const csvFile = { 'training.csv': training, 'validation.csv': validation };
     const classes = o.classes === 'C8' ? CANONICAL_CLASSES : C7_CLASSES;
     // The CSVs are parsed on first use: the training list has 287k rows.
     const cache = new Map<string, ImageEntry[]>();
     const list = (csv: keyof typeof csvFile) => {
       if (!cache.has(csv)) {
-        const r = affectnetEntries(o.root, csvFile[csv], classes);
+        const r = affectnetEntries(images, csvFile[csv], classes);
         ctx.log(
           `AffectNet ${relative(o.root, csvFile[csv])}: ${r.entries.length} images, ${r.dropped} dropped (codes 8–10${o.classes === 'C7' ? ' and contempt' : ''})` +
             (r.headerless ? '; no header line, rows read in the released column order' : '') +
