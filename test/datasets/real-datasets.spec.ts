@@ -382,6 +382,17 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.ok(lines.some((l) => l.includes('left out 1 image(s) in no class folder (e.g. 6.png)')), lines.join('\n'));
     });
 
+    it('fedro reads the class folders inside the one folder its archive unpacked to', async () => {
+      const root = join(tmp.dir, 'FED-RO-zip');
+      await image(join(root, 'FED_RO', 'happy', 'occ_img_1.jpg'), 40, 40, 3, 50, 'jpeg');
+      await image(join(root, 'FED_RO', 'Sad', 'occ_img_2.jpg'), 40, 40, 3, 50, 'jpeg');
+      text(join(root, '__MACOSX', 'FED_RO', '._happy'), 'x');
+      const lines: string[] = [];
+      const d = await dataset({ type: 'fedro', options: { root } }, (l) => lines.push(l));
+      assert.equal(d.title, 'FED-RO (2 of 400 images)');
+      assert.ok(lines.some((l) => l.startsWith('FED-RO: reading the class folders inside') && l.endsWith('FED_RO')), lines.join('\n'));
+    });
+
     it('fedro skips ._ twins', async () => {
       const root = join(tmp.dir, 'FED-RO-mac');
       await image(join(root, 'sad', 'occ_img_1.jpg'), 40, 40, 3, 50, 'jpeg');

@@ -39,7 +39,17 @@ export default definePlugin<'dataset', { root: string; expected: number; maxBadF
   },
   create(o, ctx): Dataset {
     requireLayout('FED-RO', o.root, [], '<root>/<class>/*.jpg with classes anger, disgust, fear, happy, neural, sad, surprise');
-    const { entries, others } = fedroEntries(o.root);
+    let { entries, others } = fedroEntries(o.root);
+    // An archive that unpacks to one folder holding the class folders: read them there.
+    const subfolders = readdirSync(o.root, { withFileTypes: true }).filter((d) => !isSystemEntry(d.name) && isFolderEntry(o.root, d));
+    if (entries.length === 0 && subfolders.length === 1) {
+      const inner = join(o.root, subfolders[0].name);
+      const found = fedroEntries(inner);
+      if (found.entries.length > 0) {
+        ({ entries, others } = found);
+        ctx.log(`FED-RO: reading the class folders inside ${inner}`);
+      }
+    }
     const notice = othersNotice('FED-RO', others);
     if (notice) ctx.log(notice);
     if (entries.length === 0) {
