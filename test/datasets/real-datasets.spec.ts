@@ -75,6 +75,13 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.ok(lines.some((l) => l.includes('class folders read by their common spelling: angry → anger, surprised → surprise')), lines.join('\n'));
     });
 
+    it('a root one level above the class folders (an archive unpacked into its own folder) says where to point it', async () => {
+      const root = join(tmp.dir, 'unzipped-photos');
+      await image(join(root, 'photos', 'happy', '1.png'), 20, 20, 3, 10);
+      await image(join(root, 'photos', 'sad', '2.png'), 20, 20, 3, 10);
+      await assert.rejects(dataset({ type: 'image-folder', options: { root } }), /image-folder: .*unzipped-photos\/photos holds class folders itself: point "root" at it/);
+    });
+
     it('train/ beside val/ is a split layout too, val/ being "test"', async () => {
       const root = join(tmp.dir, 'train-val');
       await image(join(root, 'train', 'happy', '1.png'), 20, 20, 3, 10);

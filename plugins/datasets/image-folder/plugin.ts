@@ -117,6 +117,11 @@ export default definePlugin<'dataset', Options>({
     const all = scanned ? [...scanned.train, ...scanned.test] : scan(o.root);
     const folders = [...new Set(all.map((x) => x.folder))];
     const unmapped = folders.filter((f) => !folderClass(f, o.classMap));
+    // A folder of class folders (an archive unpacked into a folder of its own): the root is one level too high.
+    const wrapper = unmapped.map((f) => join(scanned ? join(o.root, 'train') : o.root, f)).find((d) => isDir(d) && readdirSync(d).some((c) => folderClass(c, o.classMap) && isDir(join(d, c))));
+    if (wrapper) {
+      throw new InputError(`image-folder: ${wrapper} holds class folders itself: point "root" at it (it is one level below ${o.root}), so that each class folder sits directly under the root.`);
+    }
     if (unmapped.length) {
       throw new InputError(
         `image-folder: folder(s) ${unmapped.map((f) => `"${f}"`).join(', ')} in ${o.root} are not canonical classes.${didYouMean(unmapped[0], CANONICAL_CLASSES)} ` +
