@@ -75,6 +75,19 @@ describe('real dataset adapters on generated fixture trees', function () {
       assert.ok(lines.some((l) => l.includes('class folders read by their common spelling: angry → anger, surprised → surprise')), lines.join('\n'));
     });
 
+    it('class folders and photos linked in from elsewhere (symbolic links) are read', async () => {
+      const { symlinkSync } = await import('node:fs');
+      const store = join(tmp.dir, 'photo-store');
+      await image(join(store, 'sad-shoot', 'a.png'), 20, 20, 3, 10);
+      await image(join(store, 'b.png'), 20, 20, 3, 10);
+      const root = join(tmp.dir, 'linked');
+      mkdirSync(join(root, 'happy'), { recursive: true });
+      symlinkSync(join(store, 'sad-shoot'), join(root, 'sad'));
+      symlinkSync(join(store, 'b.png'), join(root, 'happy', 'b.png'));
+      const all = await (await dataset({ type: 'image-folder', options: { root, testFraction: 0 } })).open('all', 32);
+      assert.deepEqual(Array.from({ length: all.length }, (_, i) => all.get(i).id).sort(), ['happy/b.png', 'sad/a.png']);
+    });
+
     it('a root one level above the class folders (an archive unpacked into its own folder) says where to point it', async () => {
       const root = join(tmp.dir, 'unzipped-photos');
       await image(join(root, 'photos', 'happy', '1.png'), 20, 20, 3, 10);
