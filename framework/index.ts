@@ -15,9 +15,10 @@ export type { ExpressionClass } from './data/labels.js';
 export { cachedSource } from './data/image-cache.js';
 export type { Produced, SampleRecord } from './data/image-cache.js';
 /** A real dataset's image files, decoded, cropped and cached; its layout checks and shared options. */
-export { alignOption, insideRoot, landmarkHull, listLines, textLines, openImages, realDatasetOptions, regionsFromLandmarks, requireLayout } from './data/real-images.js';
+export { alignOption, insideRoot, landmarkHull, listLines, openImages, realDatasetOptions, regionsFromLandmarks, requireLayout } from './data/real-images.js';
 export type { ImageEntry } from './data/real-images.js';
 export { csvFields } from './data/csv.js';
+export { textLines } from './data/text-lines.js';
 export { IMAGE_EXTENSIONS, isFolderEntry, isImageFile, isSystemEntry, listImages, othersNotice } from './data/image-files.js';
 export type { ImageListing } from './data/image-files.js';
 

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { writeJsonAtomic } from '../runs/atomic.js';
 import type { Box } from './dataset.js';
+import { textLines } from './text-lines.js';
 
 /**
  * Face alignment for photo datasets: @vladmandic/face-api's SSD-MobileNet v1 face detector and
@@ -75,22 +75,49 @@ export function alignedCrop(landmarks: readonly number[]): Box {
 /** The longest side a photo is shrunk to for detection: twice the SSD's 512-px input, so the landmark net still sees a sharp face. */
 const DETECT_SIDE = 1024;
 
+function lastByte(file: string, size: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0];
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * Detections of many image files, read from and written to one cache file per dataset; entries are
- * keyed by path, size and modification time, so an edited photo is detected again.
+ * Detections of many image files, kept in one append-only JSON-lines file per dataset (one
+ * `{"key", "face"}` line per photo); entries are keyed by path, size and modification time, so an
+ * edited photo is detected again. Saving appends only what is new: rewriting the whole file at every
+ * save would write AffectNet's 287k detections over and over (hundreds of GB over a first run).
+ * A last line cut short by a crash is ignored; its photo is detected again.
  */
 export class FaceDetections {
-  private loaded: Record<string, Detection> | null = null;
-  private dirty = false;
+  private loaded: Map<string, Detection> | null = null;
+  private pending: string[] = [];
 
   constructor(private readonly cacheFile: string) {}
 
   /**
    * Read on the first detection, not before: a split whose decoded images are cached needs none,
-   * and AffectNet's file holds 287k photos' landmarks (hundreds of MB of JSON, in every thread that opens the split).
+   * and AffectNet's file holds 287k photos' landmarks (hundreds of MB, in every thread that opens the split).
    */
-  private get known(): Record<string, Detection> {
-    this.loaded ??= existsSync(this.cacheFile) ? (JSON.parse(readFileSync(this.cacheFile, 'utf8')) as { faces: Record<string, Detection> }).faces : {};
+  private get known(): Map<string, Detection> {
+    if (!this.loaded) {
+      this.loaded = new Map();
+      if (existsSync(this.cacheFile)) {
+        for (const line of textLines(this.cacheFile)) {
+          let entry: { key: string; face: Detection } | undefined;
+          try {
+            entry = JSON.parse(line) as { key: string; face: Detection };
+          } catch {
+            continue; // a line a crash cut short
+          }
+          if (typeof entry?.key === 'string') this.loaded.set(entry.key, entry.face);
+        }
+      }
+    }
     return this.loaded;
   }
 
@@ -103,7 +130,7 @@ export class FaceDetections {
   /** The detection of each file, running the networks only on files the cache does not know. Unreadable files throw. */
   async detect(file: string): Promise<Detection> {
     const key = this.key(file);
-    if (key in this.known) return this.known[key];
+    if (this.known.has(key)) return this.known.get(key)!;
     const api = await loadFaceApi();
     networkRuns++;
     const photo = sharp(file, { failOn: 'error', autoOrient: true });
@@ -132,14 +159,19 @@ export class FaceDetections {
     } finally {
       if (trainingBackend !== 'wasm') await tf.setBackend(trainingBackend);
     }
-    this.known[key] = found;
-    this.dirty = true;
+    this.known.set(key, found);
+    this.pending.push(JSON.stringify({ key, face: found }));
     return found;
   }
 
-  /** Writes what was detected since (atomically). */
+  /** Appends what was detected since the last save. */
   save(): void {
-    if (this.dirty && this.loaded) writeJsonAtomic(this.cacheFile, { format: 'fer-run-face-detections/1', faces: this.loaded });
-    this.dirty = false;
+    if (this.pending.length === 0) return;
+    mkdirSync(dirname(this.cacheFile), { recursive: true });
+    // After a line a crash cut short, start a new one rather than glue the next entry to it.
+    const size = existsSync(this.cacheFile) ? statSync(this.cacheFile).size : 0;
+    const cut = size > 0 && lastByte(this.cacheFile, size) !== 0x0a;
+    appendFileSync(this.cacheFile, (cut ? '\n' : '') + this.pending.join('\n') + '\n');
+    this.pending = [];
   }
 }

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import { hashString } from '../engine/rng.js';
 import { InputError } from '../errors.js';
 import type { Box, Regions, SampleSource } from './dataset.js';
 import { alignedCrop, FaceDetections } from './face-align.js';
+import { textLines } from './text-lines.js';
 import { cachedSource } from './image-cache.js';
 
 /** One image of a real dataset, before decoding. Coordinates are in the source image's pixels. */
@@ -17,23 +18,6 @@ export interface ImageEntry {
   crop?: Box;
   /** 68 landmarks as [x0, y0, x1, y1, …]; eye and mouth boxes are derived from them. */
   landmarks?: number[];
-}
-
-/**
- * A text file's lines (without their CR LF or LF), decoded one by one from the file's bytes: a
- * list file as big as AffectNet's training.csv (436 MB) would be close to V8's longest string
- * (512 MiB) as one string, and a larger one could not be read at all.
- */
-export function* textLines(file: string): Generator<string> {
-  const bytes = readFileSync(file);
-  // One line at a time, so that only the bytes and the line in hand are held, not every line.
-  for (let start = 0; start <= bytes.length; ) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end < 0) end = bytes.length;
-    const stop = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
-    yield bytes.toString('utf8', start, stop);
-    start = end + 1;
-  }
 }
 
 /** The non-blank lines of a dataset's list file, trimmed, each with "file:line" for error messages. */
@@ -193,7 +177,7 @@ export async function openImages(o: {
   const key = `${o.dataset}-${o.size}-${o.entries.length}-${entriesHash(o.entries).toString(16)}${o.align ? '-aligned' : ''}-d${DECODE_VERSION}`;
   const dir = join(o.cacheDir, o.dataset);
   // Beside the decoded images: what detection found in each photo, kept across image sizes and runs.
-  const faces = o.align ? new FaceDetections(join(dir, 'face-detections.json')) : null;
+  const faces = o.align ? new FaceDetections(join(dir, 'face-detections.jsonl')) : null;
   let detected = 0;
   const source = await cachedSource({
     cacheDir: dir,

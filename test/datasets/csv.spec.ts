@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { csvFields } from '../../framework/data/csv.js';
-import { textLines } from '../../framework/data/real-images.js';
+import { textLines } from '../../framework/data/text-lines.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('csvFields', () => {

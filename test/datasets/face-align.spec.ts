@@ -115,17 +115,47 @@ describe('face alignment (face-api SSD-MobileNet + 68 landmarks) for photo datas
     const { existsSync, readdirSync, readFileSync, writeFileSync } = await import('node:fs');
     const files = readdirSync(cache)
       .filter((d) => d.startsWith('image-folder-'))
-      .map((d) => join(cache, d, 'face-detections.json'))
+      .map((d) => join(cache, d, 'face-detections.jsonl'))
       .filter((f) => existsSync(f));
     assert.ok(files.length > 0, 'the earlier tests cached detections');
     const saved = files.map((f) => readFileSync(f));
+    const { mkdirSync: mkdir, rmSync } = await import('node:fs');
     try {
-      for (const f of files) writeFileSync(f, 'not JSON: reading this file would fail');
+      // A directory in the file's place: reading it would throw.
+      for (const f of files) (rmSync(f), mkdir(f));
       const train = await (await build('image-folder', { root, align: true, testFraction: 0, maxBadFraction: 0.2 }, 64)).open('train', 64);
       assert.equal(train.length, FACES);
     } finally {
-      files.forEach((f, i) => writeFileSync(f, saved[i]));
+      files.forEach((f, i) => (rmSync(f, { recursive: true }), writeFileSync(f, saved[i])));
     }
+  });
+
+  it('detections are appended, one JSON line per photo; a last line cut short by a crash costs only its photo', async () => {
+    const { FaceDetections } = await import('../../framework/data/face-align.js');
+    const { readFileSync, statSync, truncateSync } = await import('node:fs');
+    const file = join(tmp.dir, 'append', 'face-detections.jsonl');
+    const photos = [...truth.keys()].map((rel) => join(root, rel));
+    const first = new FaceDetections(file);
+    for (const p of photos.slice(0, 3)) await first.detect(p);
+    first.save();
+    const before = readFileSync(file, 'utf8');
+    assert.equal(before.trim().split('\n').length, 3);
+    const second = new FaceDetections(file);
+    for (const p of photos.slice(0, 4)) await second.detect(p);
+    second.save();
+    const after = readFileSync(file, 'utf8');
+    assert.ok(after.startsWith(before), 'what was saved is never rewritten');
+    assert.equal(after.trim().split('\n').length, 4, 'only the new photo is appended');
+    // A crash in the middle of the last line.
+    truncateSync(file, statSync(file).size - 20);
+    const runs = await faceDetectionRuns();
+    const third = new FaceDetections(file);
+    for (const p of photos.slice(0, 4)) assert.ok(await third.detect(p));
+    assert.equal((await faceDetectionRuns()) - runs, 1, 'the photo whose line was cut is detected again, the other three are not');
+    third.save();
+    const fourth = new FaceDetections(file);
+    for (const p of photos.slice(0, 4)) await fourth.detect(p);
+    assert.equal((await faceDetectionRuns()) - runs, 1, 'the re-detection was appended on a line of its own');
   });
 
   it("rafdb's original photos (Image/original/), aligned by fer-run instead of RAF-DB's own crops; without that folder, exit 2 naming it", async () => {
