@@ -1,4 +1,4 @@
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { extname, join } from 'node:path';
 
 /** The photo formats fer-run decodes (through sharp), for every adapter that walks folders. */
@@ -37,8 +37,13 @@ export interface ImageListing {
 /** Lists a folder's images; with `recursive`, those of its subfolders too (a class folder sorted into sessions). */
 export function listImages(dir: string, recursive: boolean): ImageListing {
   const out: ImageListing = { images: [], others: [] };
+  // Folders by their real path: a link back up the tree (a loop) is walked once, not forever.
+  const seen = new Set<string>();
   const walk = (rel: string) => {
     const here = join(dir, rel);
+    const real = realpathSync(here);
+    if (seen.has(real)) return;
+    seen.add(real);
     for (const d of readdirSync(here, { withFileTypes: true })) {
       if (isSystemEntry(d.name)) continue;
       const path = rel ? `${rel}/${d.name}` : d.name;

@@ -84,6 +84,8 @@ describe('real dataset adapters on generated fixture trees', function () {
       mkdirSync(join(root, 'happy'), { recursive: true });
       symlinkSync(join(store, 'sad-shoot'), join(root, 'sad'));
       symlinkSync(join(store, 'b.png'), join(root, 'happy', 'b.png'));
+      // A link back up the tree: walked once, not forever.
+      symlinkSync(join(root, 'sad'), join(store, 'sad-shoot', 'again'));
       const all = await (await dataset({ type: 'image-folder', options: { root, testFraction: 0 } })).open('all', 32);
       assert.deepEqual(Array.from({ length: all.length }, (_, i) => all.get(i).id).sort(), ['happy/b.png', 'sad/a.png']);
     });
