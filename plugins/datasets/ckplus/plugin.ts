@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alignOption, C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, isSystemEntry, landmarkHull, listImages, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
+import { alignOption, C7_CLASSES, CANONICAL_CLASSES, definePlugin, InputError, isFolderEntry, isSystemEntry, landmarkHull, listImages, openImages, othersNotice, realDatasetOptions, requireLayout, Rng } from '../../../framework/index.js';
 import type { Dataset, ExpressionClass, ImageEntry } from '../../../framework/index.js';
 import { CKPLUS_CODES } from './labels.js';
 
@@ -17,7 +17,7 @@ interface Options {
 const LAYOUT =
   'cohn-kanade-images/S005/001/S005_001_00000001.png, Emotion/S005/001/S005_001_00000011_emotion.txt, optional Landmarks/S005/001/…_landmarks.txt (or "align": true); each may also sit inside the folder its zip unpacks to (extended-cohn-kanade-images/, Emotion_labels/, Landmarks/)';
 
-const dirs = (p: string) => (existsSync(p) ? readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory() && !isSystemEntry(d.name)).map((d) => d.name).sort() : []);
+const dirs = (p: string) => (existsSync(p) ? readdirSync(p, { withFileTypes: true }).filter((d) => !isSystemEntry(d.name) && isFolderEntry(p, d)).map((d) => d.name).sort() : []);
 
 function readLandmarks(file: string): number[] | undefined {
   if (!existsSync(file)) return undefined;

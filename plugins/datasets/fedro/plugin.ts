@@ -41,8 +41,8 @@ export default definePlugin<'dataset', { root: string; expected: number; maxBadF
     requireLayout('FED-RO', o.root, [], '<root>/<class>/*.jpg with classes anger, disgust, fear, happy, neural, sad, surprise');
     let { entries, others } = fedroEntries(o.root);
     // An archive that unpacks to one folder holding the class folders: read them there.
-    const subfolders = readdirSync(o.root, { withFileTypes: true }).filter((d) => !isSystemEntry(d.name) && isFolderEntry(o.root, d));
-    if (entries.length === 0 && subfolders.length === 1) {
+    const subfolders = entries.length ? [] : readdirSync(o.root, { withFileTypes: true }).filter((d) => !isSystemEntry(d.name) && isFolderEntry(o.root, d));
+    if (subfolders.length === 1) {
       const inner = join(o.root, subfolders[0].name);
       const found = fedroEntries(inner);
       if (found.entries.length > 0) {
