@@ -8,7 +8,7 @@ import { didYouMean } from '../plugin/did-you-mean.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import { resolvePluginOptions } from '../plugin/options.js';
 import { createAjv, type ErrorObject, type ValidateFunction } from '../schema/ajv.js';
-import { formatAjvError, mostSpecific } from '../schema/format-error.js';
+import { explainAjvError, formatAjvError, mostSpecific } from '../schema/format-error.js';
 import { isPlainObject, setPath } from './json-path.js';
 import type { LoadedManifest } from './load-manifest.js';
 import type { Manifest, RowConfig } from './manifest.js';
@@ -36,8 +36,12 @@ function compileEnvelope(registry: PluginRegistry): ValidateFunction {
     errors: true,
     validate: function validateRef(kind: string, data: unknown, _parent: unknown, cxt?: { instancePath: string; rootData: unknown }) {
       const base = cxt?.instancePath ?? '';
+      // Each error is put into words here, while it still holds the value it found: ajv's verbose
+      // mode overwrites a keyword's errors' data with the whole reference ("got an object").
       const fail = (errors: Partial<ErrorObject>[]) => {
-        (validateRef as unknown as { errors: Partial<ErrorObject>[] }).errors = errors;
+        const e = mostSpecific(errors as ErrorObject[]);
+        const message = e.keyword === 'pluginRef' ? e.message : explainAjvError(e);
+        (validateRef as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'pluginRef', instancePath: e.instancePath, params: {}, message }];
         return false;
       };
       if (!isPlainObject(data)) {
@@ -52,8 +56,7 @@ function compileEnvelope(registry: PluginRegistry): ValidateFunction {
         return fail([{ keyword: 'required', instancePath: base, params: { missingProperty: 'type' }, message: `needs "type", the name of a ${kind} plugin` }]);
       }
       if (!registry.has(kind as PluginKind, data.type)) {
-        // The message ends in a full stop; fail() adds its own.
-        return fail([{ keyword: 'pluginRef', instancePath: `${base}/type`, params: {}, message: registry.unknown(kind as PluginKind, data.type).replace(/\.$/, '') }]);
+        return fail([{ keyword: 'pluginRef', instancePath: `${base}/type`, params: {}, message: registry.unknown(kind as PluginKind, data.type) }]);
       }
       if (data.options !== undefined && !isPlainObject(data.options)) {
         return fail([{ keyword: 'type', instancePath: `${base}/options`, params: { type: 'object' }, data: data.options }]);
@@ -79,7 +82,8 @@ function validator(registry: PluginRegistry): ValidateFunction {
 
 function fail(file: string, errors: readonly ErrorObject[] | null | undefined, context = ''): never {
   const e = mostSpecific(errors ?? []);
-  const msg = e.keyword === 'pluginRef' ? `at ${e.instancePath}: ${e.message}.` : formatAjvError(e);
+  // A pluginRef error's message is a finished sentence (the reference's own error, put into words).
+  const msg = e.keyword === 'pluginRef' ? `at ${e.instancePath}: ${/[.?!]$/.test(e.message ?? '') ? e.message : `${e.message}.`}` : formatAjvError(e);
   throw new InputError(`${file}: ${msg}${context} Run \`fer-run plugins\` for every plugin's options, or see the manifest reference in README.md.`);
 }
 

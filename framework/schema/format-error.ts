@@ -24,37 +24,41 @@ export function mostSpecific(errors: readonly ErrorObject[]): ErrorObject {
 
 /** One sentence for one ajv error: the JSON path, what was expected, what was found, a hint. */
 export function formatAjvError(e: ErrorObject): string {
+  return `at ${at(e.instancePath)}: ${explainAjvError(e)}`;
+}
+
+/** What formatAjvError says after the JSON path: what was expected, what was found, a hint. */
+export function explainAjvError(e: ErrorObject): string {
   const p = e.params as Record<string, any>;
-  const where = `at ${at(e.instancePath)}`;
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) {
-    return `${where}: key "${propertyName}" is not allowed here${p.pattern ? ` (keys must match ${p.pattern})` : ''}.`;
+    return `key "${propertyName}" is not allowed here${p.pattern ? ` (keys must match ${p.pattern})` : ''}.`;
   }
   switch (e.keyword) {
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as any)?.properties ?? {});
       const key = String(p.additionalProperty);
-      return `${where}: unknown key "${key}".${didYouMean(key, allowed)} Allowed keys: ${allowed.join(', ') || '(none)'}.`;
+      return `unknown key "${key}".${didYouMean(key, allowed)} Allowed keys: ${allowed.join(', ') || '(none)'}.`;
     }
     case 'required':
-      return `${where}: missing required key "${p.missingProperty}".`;
+      return `missing required key "${p.missingProperty}".`;
     case 'type':
-      return `${where}: must be ${p.type}, got ${describe(e.data)}.`;
+      return `must be ${p.type}, got ${describe(e.data)}.`;
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map((v) => JSON.stringify(v));
       const hint = typeof e.data === 'string' ? didYouMean(e.data, (p.allowedValues as unknown[]).map(String)) : '';
-      return `${where}: must be one of ${allowed.join(', ')}, got ${describe(e.data)}.${hint}`;
+      return `must be one of ${allowed.join(', ')}, got ${describe(e.data)}.${hint}`;
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return `${where}: must be ${p.comparison} ${p.limit}, got ${describe(e.data)}.`;
+      return `must be ${p.comparison} ${p.limit}, got ${describe(e.data)}.`;
     case 'pattern':
-      return `${where}: ${describe(e.data)} does not match the pattern ${p.pattern}.`;
+      return `${describe(e.data)} does not match the pattern ${p.pattern}.`;
     case 'propertyNames':
-      return `${where}: key ${JSON.stringify(p.propertyName)} is not allowed here.`;
+      return `key ${JSON.stringify(p.propertyName)} is not allowed here.`;
     default:
-      return `${where}: ${e.message ?? e.keyword}${e.data !== undefined && typeof e.data !== 'object' ? `, got ${describe(e.data)}` : ''}.`;
+      return `${e.message ?? e.keyword}${e.data !== undefined && typeof e.data !== 'object' ? `, got ${describe(e.data)}` : ''}.`;
   }
 }

@@ -71,7 +71,18 @@ describe('bad manifests', () => {
         m.columns[0].evals[0].occluder.options.size = -3;
         return m;
       })(),
-      expect: ['/columns/0/evals/0/occluder/options/size', 'must be > 0'],
+      // The value found, not the plugin reference around it (ajv's verbose errors carry the keyword's data).
+      expect: ['/columns/0/evals/0/occluder/options/size', 'must be > 0, got -3.'],
+    },
+    {
+      name: 'plugin option enum typo, with a did-you-mean',
+      manifest: tinyManifest({ model: { backbone: { type: 'resnet-mini', options: { block: 'basik' } } } }),
+      expect: ['/model/backbone/options/block', 'got "basik". Did you mean "basic"? Run'],
+    },
+    {
+      name: 'plugin options that are not an object',
+      manifest: tinyManifest({ model: { backbone: { type: 'resnet-mini', options: [16, 32, 64, 128] } } }),
+      expect: ['/model/backbone/options', 'must be object, got an array.'],
     },
     { name: 'unset environment variable', manifest: tinyManifest({ title: '${FER_RUN_TEST_UNSET_VAR}' }), expect: ['/title', 'FER_RUN_TEST_UNSET_VAR is not set'] },
     {
