@@ -9,6 +9,7 @@ import { runExperiment } from '../runs/run-experiment.js';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { combinedSchema, COMBINED_SCHEMA_FILE } from '../schema/combined-schema.js';
 import { describePlugins } from './describe-plugins.js';
+import { writableDir } from './directory-option.js';
 import { writePreview } from './preview.js';
 import { buildLauncher, launcherRef, type LauncherFlags } from './launcher-option.js';
 import { loadExperiment, loadRegistry } from './session.js';
@@ -28,11 +29,23 @@ function common(cmd: Command): Command {
     .option('--plugins <dir>', 'also load plugins from this directory (repeatable)', collect);
 }
 
-const dirs = (o: { runs?: string; reports?: string; cache?: string }) => ({
-  runsDir: resolve(o.runs ?? 'runs'),
-  reportsDir: resolve(o.reports ?? 'reports'),
-  cacheDir: resolve(o.cache ?? process.env.FER_RUN_CACHE ?? join('.cache', 'fer-run')),
-});
+type DirName = 'runs' | 'reports' | 'cache';
+
+/** The command's directories, resolved; those it will write (`writes`) are checked up front (writableDir). */
+const dirs = (o: { runs?: string; reports?: string; cache?: string }, writes: DirName[]) => {
+  const d = {
+    runsDir: resolve(o.runs ?? 'runs'),
+    reportsDir: resolve(o.reports ?? 'reports'),
+    cacheDir: resolve(o.cache ?? process.env.FER_RUN_CACHE ?? join('.cache', 'fer-run')),
+  };
+  const flags: Record<DirName, [string, string]> = {
+    runs: ['--runs', d.runsDir],
+    reports: ['--reports', d.reportsDir],
+    cache: [o.cache === undefined && process.env.FER_RUN_CACHE ? 'FER_RUN_CACHE' : '--cache', d.cacheDir],
+  };
+  for (const w of writes) writableDir(...flags[w]);
+  return d;
+};
 
 const backendOption = () =>
   new Option('--backend <name>', `compute backend (default: the manifest's, else auto: ${BACKENDS.join(' → ')})`).choices([...BACKEND_CHOICES]);
@@ -54,7 +67,7 @@ export function registerCommands(program: Command): void {
   ).action(async (file: string, o: CommonOptions & LauncherFlags & { backend?: BackendChoice; force?: boolean; runs?: string; reports?: string; cache?: string; report: boolean }) => {
     const { resolved, container, pluginDirs } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
     const registry = registryOf(container);
-    const d = dirs(o);
+    const d = dirs(o, o.report ? ['runs', 'cache', 'reports'] : ['runs', 'cache']);
     const ref = launcherRef(resolved.manifest.launcher, o);
     const launcher = await buildLauncher(registry, ref, d.cacheDir);
     // Where the cells run is said unless it is this process (the default).
@@ -96,7 +109,7 @@ export function registerCommands(program: Command): void {
     if (o.redis !== undefined) options.redis = o.redis;
     if (o.queue !== undefined) options.queue = o.queue;
     if (o.lockSeconds !== undefined) options.lockSeconds = Number(o.lockSeconds);
-    const { cacheDir } = dirs(o);
+    const { cacheDir } = dirs(o, ['cache']);
     const launcher = await buildLauncher(registry, { type: o.launcher, options }, cacheDir);
     if (!launcher.serve) throw new InputError(`--launcher ${o.launcher}: this launcher has no workers (it runs cells itself); \`fer-run worker\` serves launchers such as bullmq.`);
     const backend = await selectBackend(o.backend ?? 'auto');
@@ -175,7 +188,7 @@ export function registerCommands(program: Command): void {
     // The runs of the backend the manifest (or --backend) names; with auto, those of whichever backend has the most finished cells.
     const choice = o.backend ?? resolved.manifest.backend;
     await selectBackend(choice);
-    const r = await buildReport({ resolved, registry, ...dirs(o), backend: choice === 'auto' ? undefined : choice });
+    const r = await buildReport({ resolved, registry, ...dirs(o, ['reports']), backend: choice === 'auto' ? undefined : choice });
     process.stdout.write(`wrote ${r.files.join(', ')}${r.missing ? ` (${r.missing} cell(s) not finished)` : ''}\n`);
   });
 
@@ -188,8 +201,8 @@ export function registerCommands(program: Command): void {
       .option('--cache <dir>', 'decoded-image cache directory'),
   ).action(async (file: string, o: CommonOptions & { out?: string; count: string; cache?: string }) => {
     const { resolved, registry } = await loadExperiment(file, { sets: o.set, pluginDirs: o.plugins });
-    const outDir = resolve(o.out ?? join('reports', resolved.manifest.name, 'preview'));
-    const files = await writePreview(resolved, registry, outDir, Number(o.count), dirs(o).cacheDir);
+    const outDir = writableDir('--out', resolve(o.out ?? join('reports', resolved.manifest.name, 'preview')));
+    const files = await writePreview(resolved, registry, outDir, Number(o.count), dirs(o, ['cache']).cacheDir);
     process.stdout.write(files.map((f) => `wrote ${f}`).join('\n') + '\n');
   });
 }
