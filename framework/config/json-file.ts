@@ -24,6 +24,8 @@ export function readJsonFile(file: string, what = 'manifest'): unknown {
         : `${file}: cannot read the ${what} (${code ?? (e as Error).message}).`,
     );
   }
+  // A byte-order mark, as Windows editors save UTF-8, is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
   } catch (e) {

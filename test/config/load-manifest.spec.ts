@@ -44,6 +44,13 @@ describe('manifest loading', () => {
     assert.deepEqual(pluginDirs, [tmp.dir + '/sub/my-plugins']);
   });
 
+  it('reads a manifest saved with a byte-order mark (as Windows editors write UTF-8)', async () => {
+    const f = tmp.write('bom.json', `\ufeff${JSON.stringify(tinyManifest({ name: 'with-bom' }))}`);
+    assert.equal(loadManifest(f).raw.name, 'with-bom');
+    const r = await cli('validate', f);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
   it('computes line and column of a JSON syntax error', () => {
     assert.deepEqual(lineColumn('ab\ncd\nef', 4), { line: 2, column: 2 });
   });
