@@ -23,16 +23,35 @@ function checkDefinition(def: unknown, file: string): PluginDefinition {
   return d as PluginDefinition;
 }
 
+/**
+ * fer-run from its sources runs under a TypeScript loader already; the compiled fer-run (dist/,
+ * what `npx fer-run` runs) registers tsx's loader on its first TypeScript plugin, so a plugin
+ * written as the README shows loads either way, in every process that imports plugins.
+ */
+const LOADS_TYPESCRIPT = import.meta.url.endsWith('.ts');
+let typescriptLoader: Promise<unknown> | null = null;
+
+async function loadTypeScript(): Promise<void> {
+  if (LOADS_TYPESCRIPT) return;
+  // Both hooks, as the tsx command registers them: a .ts file outside an ES-module package is
+  // CommonJS to Node, and goes through the require() hook.
+  typescriptLoader ??= Promise.all([import('tsx/esm/api').then((tsx) => tsx.register()), import('tsx/cjs/api').then((tsx) => tsx.register())]);
+  await typescriptLoader;
+}
+
 /** Imports one plugin file and checks its definition: how every thread loads a plugin. */
 export async function importPlugin(file: string): Promise<LoadedPlugin> {
   let mod: { default?: unknown };
   try {
+    if (file.endsWith('.ts')) await loadTypeScript();
     mod = await import(pathToFileURL(file).href);
   } catch (e) {
-    const hint = file.endsWith('.ts') ? ' (TypeScript plugins load when fer-run runs under tsx; compile it to .js otherwise)' : '';
-    throw new InputError(`${relative(process.cwd(), file) || file}: cannot load the plugin${hint}: ${(e as Error).message}`);
+    throw new InputError(`${relative(process.cwd(), file) || file}: cannot load the plugin: ${(e as Error).message}`);
   }
-  return { definition: checkDefinition(mod.default, file), file };
+  // A CommonJS module (a plugin compiled to CJS, or TypeScript outside an ES-module package)
+  // arrives as { default: module.exports }, its own default export one level down.
+  const exported = mod.default as { __esModule?: boolean; default?: unknown } | undefined;
+  return { definition: checkDefinition(exported?.__esModule ? exported.default : exported, file), file };
 }
 
 /**
