@@ -16,6 +16,8 @@ export interface LoadedManifest {
   raw: Record<string, unknown>;
   /** Absolute plugin directories the manifest (or its base) lists, resolved from the declaring file. */
   pluginDirs: string[];
+  /** The key paths the command line set (--set key.path=value), in order: errors they caused can say so. */
+  setKeys: string[];
 }
 
 function readObject(file: string): Record<string, unknown> {
@@ -56,12 +58,14 @@ export function loadManifest(path: string, opts: LoadOptions = {}): LoadedManife
     const { extends: _drop, ...own } = raw;
     raw = deepMerge(base, own) as Record<string, unknown>;
   }
+  const setKeys: string[] = [];
   for (const set of opts.sets ?? []) {
     const eq = set.indexOf('=');
     if (eq <= 0) throw new InputError(`--set ${set}: expected key.path=value (for example --set train.epochs=3).`);
+    setKeys.push(set.slice(0, eq));
     setPath(raw, set.slice(0, eq), parseSetValue(set.slice(eq + 1)));
   }
   delete raw.plugins;
   raw = substituteEnv(raw, file, opts.env) as Record<string, unknown>;
-  return { file, raw, pluginDirs };
+  return { file, raw, pluginDirs, setKeys };
 }

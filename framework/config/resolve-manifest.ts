@@ -87,6 +87,19 @@ function fail(file: string, errors: readonly ErrorObject[] | null | undefined, c
   throw new InputError(`${file}: ${msg}${context} Run \`fer-run plugins\` for every plugin's options, or see the manifest reference in README.md.`);
 }
 
+/**
+ * `--set model.backbone.type=resnet18` keeps the options written for the previous backbone; when
+ * those are what fails, the error says so and how to replace the whole reference.
+ */
+function typeSetHint(loaded: LoadedManifest, e: ErrorObject): string {
+  const key = loaded.setKeys.find((k) => k.endsWith('.type') && e.instancePath.startsWith(`/${k.slice(0, -'.type'.length).split('.').join('/')}/options`));
+  if (!key) return '';
+  const ref = key.slice(0, -'.type'.length);
+  const refValue = ref.split('.').reduce<unknown>((node, k) => (isPlainObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[k] : undefined), loaded.raw);
+  const name = isPlainObject(refValue) && typeof refValue.type === 'string' ? refValue.type : '…';
+  return ` (--set ${key} changed the plugin but kept the options written for the previous one: set the whole reference instead, e.g. --set '${ref}={"type": "${name}"}')`;
+}
+
 /** A row's model/optimizer/trainings after its `set` block, validated like the base. */
 function resolveRow(manifest: Manifest, rowIndex: number, validate: ValidateFunction, file: string): RowConfig {
   const row = manifest.rows[rowIndex];
@@ -140,7 +153,7 @@ export interface ResolvedManifest {
 export function resolveManifest(loaded: LoadedManifest, registry: PluginRegistry): ResolvedManifest {
   const validate = validator(registry);
   const data = structuredClone(loaded.raw);
-  if (!validate(data)) fail(loaded.file, validate.errors);
+  if (!validate(data)) fail(loaded.file, validate.errors, typeSetHint(loaded, mostSpecific(validate.errors ?? [])));
   const manifest = data as unknown as Manifest;
   checkReferences(manifest, loaded.file, registry);
   const rows = manifest.rows.map((r, i) => ({ name: r.name, config: resolveRow(manifest, i, validate, loaded.file) }));

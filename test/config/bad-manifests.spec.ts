@@ -123,6 +123,19 @@ describe('bad manifests', () => {
     });
   }
 
+  it("--set of a plugin's type that keeps the old plugin's options says how to replace the whole reference", async () => {
+    const file = tmp.write('type-set.json', tinyManifest());
+    const r = await cli('validate', file, '--set', 'model.backbone.type=resnet18');
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /at \/model\/backbone\/options: unknown key "widths"\. Allowed keys: pretrained\. \(--set model\.backbone\.type changed the plugin but kept the options written for the previous one: set the whole reference instead, e\.g\. --set 'model\.backbone=\{"type": "resnet18"\}'\)/);
+    const whole = await cli('validate', file, '--set', 'model.backbone={"type": "resnet18"}');
+    assert.equal(whole.code, 0, whole.stderr);
+    // A --set that did not touch the failing reference adds nothing.
+    const other = await cli('validate', file, '--set', 'trainings.lab.occluder.type=block', '--set', 'model.backbone.options.widths=[1]');
+    assert.equal(other.code, 2);
+    assert.ok(!other.stderr.includes('changed the plugin'), other.stderr);
+  });
+
   it('two levels of extends are refused', async () => {
     const base2 = tmp.write('chain/base2.json', tinyManifest());
     tmp.write('chain/base1.json', { extends: 'base2.json', name: 'b1' });
