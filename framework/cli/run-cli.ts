@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { FerError } from '../errors.js';
+import { FER_RUN_VERSION } from '../runs/identity.js';
 import { registerCommands } from './commands.js';
 
 /**
@@ -10,6 +11,7 @@ import { registerCommands } from './commands.js';
 export async function runCli(argv: string[]): Promise<number> {
   const program = new Command('fer-run')
     .description('Reproducible occlusion-robust facial expression recognition experiments: manifest in, trained models and paper-style reports out.')
+    .version(FER_RUN_VERSION, '-V, --version', 'print the fer-run version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
