@@ -176,10 +176,15 @@ export async function runCell(job: CellJob, s: CellServices): Promise<CellResult
     s.log(`${label}: ${status} → ${rd.dir}`);
     return { hash: cell.hash, status };
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    rd.setStatus('failed', { error: message });
-    rd.log(`failed: ${message}`);
-    if (!(e instanceof FerError)) rd.log((e as Error).stack ?? '');
+    let message = e instanceof Error ? e.message : String(e);
+    try {
+      rd.setStatus('failed', { error: message });
+      rd.log(`failed: ${message}`);
+      if (!(e instanceof FerError)) rd.log((e as Error).stack ?? '');
+    } catch (recordError) {
+      // The disk filled up or the run directory went away: the cell's own error is still the news.
+      message += `; its run record could not be written either (${(recordError as Error).message})`;
+    }
     if (!(e instanceof InputError)) s.log(`${label}: FAILED: ${message}`);
     return { hash: cell.hash, status: 'failed', error: message, ...(e instanceof InputError ? { badInput: true } : {}) };
   } finally {

@@ -6,6 +6,7 @@ import { canonicalJson, configHash } from '../../framework/runs/hash.js';
 import { useWasm } from '../helpers/backend.js';
 import { tinyManifest } from '../helpers/manifests.js';
 import { epochLog, evaluations, runManifest } from '../helpers/run.js';
+import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** One row, one seed, two epochs: the smallest experiment with a resumable middle. */
@@ -20,6 +21,30 @@ describe('run records', () => {
   const tmp = tempDir();
   before(useWasm);
   after(() => tmp.cleanup());
+
+  it("a cell whose run directory cannot be written when it fails still reports its own error, not the record's", async () => {
+    // A training occluder that replaces the cell's run directory with a file, then fails: as a
+    // disk that fills up or a directory removed under a running cell.
+    tmp.write('vanishing/occluder/plugin.js', `
+import { rmSync, writeFileSync } from 'node:fs';
+export default {
+  kind: 'occluder', name: 'vanishing', description: 'fails after removing the run directory',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+  create(o, ctx) {
+    rmSync(ctx.runDir, { recursive: true, force: true });
+    writeFileSync(ctx.runDir, 'not a directory');
+    throw new Error('the vanishing occluder failed');
+  },
+};
+`);
+    const m = small();
+    m.trainings.lab.occluder = { type: 'vanishing' };
+    const file = tmp.write('vanishing.json', m);
+    const r = await cli('run', file, '--plugins', join(tmp.dir, 'vanishing'), '--runs', join(tmp.dir, 'vanishing-runs'), '--reports', join(tmp.dir, 'vanishing-reports'), '--no-report');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /1 cell\(s\) failed: M_ResAttAdv\/lab\/seed 1: the vanishing occluder failed; its run record could not be written either \((EEXIST|ENOTDIR)/);
+    assert.ok(!r.stderr.includes('internal error'), r.stderr);
+  });
 
   it('hashes configs canonically (key order does not matter)', () => {
     assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), '{"a":[{"c":3,"d":2}],"b":1}');
