@@ -17,6 +17,11 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   node[keys[keys.length - 1]] = value;
 }
 
+/** The value at `path` (dot-separated, as setPath's) in `target`, or undefined where the path leaves the document. */
+export function getPath(target: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (isPlainObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined), target);
+}
+
 /** Parses the value of `--set key=value`: JSON when it parses, else the raw string. */
 export function parseSetValue(raw: string): unknown {
   try {

@@ -9,7 +9,7 @@ import type { PluginRegistry } from '../plugin/registry.js';
 import { resolvePluginOptions } from '../plugin/options.js';
 import { createAjv, type ErrorObject, type ValidateFunction } from '../schema/ajv.js';
 import { explainAjvError, formatAjvError, mostSpecific } from '../schema/format-error.js';
-import { isPlainObject, setPath } from './json-path.js';
+import { getPath, isPlainObject, pointer, setPath } from './json-path.js';
 import type { LoadedManifest } from './load-manifest.js';
 import type { Manifest, RowConfig } from './manifest.js';
 
@@ -92,10 +92,10 @@ function fail(file: string, errors: readonly ErrorObject[] | null | undefined, c
  * those are what fails, the error says so and how to replace the whole reference.
  */
 function typeSetHint(loaded: LoadedManifest, e: ErrorObject): string {
-  const key = loaded.setKeys.find((k) => k.endsWith('.type') && e.instancePath.startsWith(`/${k.slice(0, -'.type'.length).split('.').join('/')}/options`));
+  const key = loaded.setKeys.find((k) => k.endsWith('.type') && e.instancePath.startsWith(`${pointer(k.split('.').slice(0, -1))}/options`));
   if (!key) return '';
   const ref = key.slice(0, -'.type'.length);
-  const refValue = ref.split('.').reduce<unknown>((node, k) => (isPlainObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[k] : undefined), loaded.raw);
+  const refValue = getPath(loaded.raw, ref);
   const name = isPlainObject(refValue) && typeof refValue.type === 'string' ? refValue.type : '…';
   return ` (--set ${key} changed the plugin but kept the options written for the previous one: set the whole reference instead, e.g. --set '${ref}={"type": "${name}"}')`;
 }
@@ -109,7 +109,7 @@ function resolveRow(manifest: Manifest, rowIndex: number, validate: ValidateFunc
   const resolved = copy as unknown as Manifest;
   // Write the resolved values back into the row, so print-config shows every default.
   for (const path of Object.keys(row.set)) {
-    row.set[path] = path.split('.').reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], resolved);
+    row.set[path] = getPath(resolved, path);
   }
   return { model: resolved.model, optimizer: resolved.optimizer, trainings: resolved.trainings };
 }
