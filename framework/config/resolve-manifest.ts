@@ -8,7 +8,7 @@ import { didYouMean } from '../plugin/did-you-mean.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import { resolvePluginOptions } from '../plugin/options.js';
 import { createAjv, type ErrorObject, type ValidateFunction } from '../schema/ajv.js';
-import { explainAjvError, formatAjvError, mostSpecific } from '../schema/format-error.js';
+import { at, explainAjvError, formatAjvError, mostSpecific } from '../schema/format-error.js';
 import { getPath, isPlainObject, pointer, setPath } from './json-path.js';
 import type { LoadedManifest } from './load-manifest.js';
 import type { Manifest, RowConfig } from './manifest.js';
@@ -82,8 +82,8 @@ function validator(registry: PluginRegistry): ValidateFunction {
 
 function fail(file: string, errors: readonly ErrorObject[] | null | undefined, context = ''): never {
   const e = mostSpecific(errors ?? []);
-  // A pluginRef error's message is a finished sentence (the reference's own error, put into words).
-  const msg = e.keyword === 'pluginRef' ? `at ${e.instancePath}: ${/[.?!]$/.test(e.message ?? '') ? e.message : `${e.message}.`}` : formatAjvError(e);
+  // A pluginRef error's message is a finished sentence: the reference's own error, put into words by the keyword.
+  const msg = e.keyword === 'pluginRef' ? `at ${at(e.instancePath)}: ${e.message}` : formatAjvError(e);
   throw new InputError(`${file}: ${msg}${context} Run \`fer-run plugins\` for every plugin's options, or see the manifest reference in README.md.`);
 }
 
