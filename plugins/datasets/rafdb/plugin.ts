@@ -83,8 +83,9 @@ export default definePlugin<'dataset', Options>({
     if (o !== options) ctx.log(`RAF-DB: reading ${basic} (the basic set inside ${options.root})`);
     // With align, the original photos (Image/original/) are detected and cropped by fer-run's rule instead of RAF-DB's own alignment.
     // RAF-DB ships Image/aligned.zip and Image/original.zip: unpacked into a folder of their own, the images sit one level deeper.
-    const folder = o.align ? 'Image/original' : 'Image/aligned';
-    const [, images] = requireLayout('RAF-DB', o.root, [LIST, [`${folder}/${folder.split('/')[1]}`, folder]], o.align ? LAYOUT.replace('Image/aligned/train_00001_aligned.jpg', 'Image/original/train_00001.jpg') : LAYOUT);
+    // The deeper place first: the folder of its own is inside the released one.
+    const places = o.align ? ['Image/original/original', 'Image/original'] : ['Image/aligned/aligned', 'Image/aligned'];
+    const [, images] = requireLayout('RAF-DB', o.root, [LIST, places], o.align ? LAYOUT.replace('Image/aligned/train_00001_aligned.jpg', 'Image/original/train_00001.jpg') : LAYOUT);
     const { train, test } = rafdbEntries(o.root, o.align, images);
     let occlusion: ImageEntry[] | null = null;
     if (o.occlusionList) {
