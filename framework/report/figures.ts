@@ -14,6 +14,9 @@ export async function renderChart(spec: vl.TopLevelSpec, svgFile: string, pngFil
   writeFileAtomic(pngFile, await sharp(Buffer.from(svg), { density: 144 }).png().toBuffer());
 }
 
+/** No cap on legend labels (vega: limit 0): a row name is shown whole, the legend grows to fit it. */
+const NO_LABEL_LIMIT = 0;
+
 /** Accuracy of our rows across the columns (Table 3: across occlusion modes). */
 export function accuracySpec(table: ResultTable, title: string): vl.TopLevelSpec {
   const values: { column: string; order: number; row: string; accuracy: number; lo: number; hi: number }[] = [];
@@ -32,13 +35,13 @@ export function accuracySpec(table: ResultTable, title: string): vl.TopLevelSpec
     height: 240,
     data: { values },
     layer: [
-      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'accuracy' }, color: { field: 'row', type: 'nominal', title: null } } },
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'accuracy' }, color: { field: 'row', type: 'nominal', title: null, legend: { labelLimit: NO_LABEL_LIMIT } } } },
       { mark: { type: 'errorbar' }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'accuracy' }, y2: { field: 'hi' }, color: { field: 'row', type: 'nominal' } } },
     ],
   } as vl.TopLevelSpec;
 }
 
-/** Training curves: the total loss and L_emp per epoch, mean over seeds, one line per row and training. */
+/** Training curves: the total loss and training accuracy per epoch, mean over seeds, one line per row and training. */
 export function curvesSpec(results: CollectedResults, title: string): vl.TopLevelSpec {
   const acc = new Map<string, { row: string; epoch: number; sum: number; n: number; term: string }>();
   for (const c of results.cells) {
@@ -65,7 +68,8 @@ export function curvesSpec(results: CollectedResults, title: string): vl.TopLeve
       encoding: {
         x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
         y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null },
-        color: { field: 'row', type: 'nominal', title: null },
+        // Row names such as "λ1 = 0.1, λ2 = 0.1 (paper) (lab)" outgrow vega's default 160-px labels.
+        color: { field: 'row', type: 'nominal', title: null, legend: { labelLimit: NO_LABEL_LIMIT } },
       },
     },
     resolve: { scale: { y: 'independent' } },

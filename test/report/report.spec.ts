@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Manifest } from '../../framework/config/manifest.js';
 import type { CollectedResults } from '../../framework/report/collect.js';
+import { curvesSpec, renderChart } from '../../framework/report/figures.js';
 import { cellsSpan, plateau, trainingTime } from '../../framework/report/run-summary.js';
 import { renderCsv, renderMarkdown, type ReportMeta } from '../../framework/report/markdown.js';
 import { buildTable } from '../../framework/report/table.js';
@@ -150,5 +153,19 @@ describe('report writers against fixed run records', () => {
     // A cell not finished: no span can be claimed.
     results.cells[1].done = false;
     assert.equal(cellsSpan(results), null);
+  });
+
+  it('training curves name every row in full in their legend, however long the row name', async () => {
+    const row = 'λ1 = 0.1, λ2 = 0.1 (paper), context φ of 2 layers × 32';
+    const results: CollectedResults = {
+      backend: 'native',
+      cells: [{ cell: { row, training: 'lab' } as any, dir: '', done: true, checkpoint: null, error: null, env: null, updated: null, evaluations: new Map(),
+        history: [0.5, 0.8].map((trainAccuracy, epoch) => ({ epoch, trainAccuracy, loss: 1 - trainAccuracy }) as any) }],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'fer-curves-'));
+    await renderChart(curvesSpec(results, 'curves'), join(dir, 'c.svg'), join(dir, 'c.png'));
+    const svg = readFileSync(join(dir, 'c.svg'), 'utf8').replace(/&amp;/g, '&');
+    // The full name is in the SVG's aria labels either way; what a reader sees is the legend's <text>.
+    assert.ok(svg.includes(`>${row} (lab)</text>`), 'the legend cut the row name short');
   });
 });
