@@ -8,16 +8,16 @@ import type { ResolvedManifest } from './resolve-manifest.js';
  * be cut short on purpose), so a warning, not an error; whole periods (warm restarts) pass.
  */
 export function scheduleWarnings(resolved: ResolvedManifest): string[] {
-  const found = new Map<string, { training: string; epochs: number; period: number; lrEnd: number; rows: string[] }>();
+  const found = new Map<string, { training: string; epochs: number; period: number; min: number; lrEnd: number; rows: string[] }>();
   const used = new Set(resolved.manifest.columns.map((c) => c.training));
   for (const { name, config } of resolved.rows) {
     const s = config.optimizer.schedule;
     if (s.type !== 'cosine-restarts') continue;
     for (const [training, spec] of Object.entries(config.trainings)) {
       if (!used.has(training) || spec.epochs % s.period === 0) continue;
-      const key = `${training}|${spec.epochs}|${s.period}`;
+      const key = `${training}|${spec.epochs}|${s.period}|${config.optimizer.lr}|${s.min}`;
       const lrEnd = cosineRestartsLr(spec.epochs, config.optimizer.lr, s.min, s.period);
-      const f = found.get(key) ?? { training, epochs: spec.epochs, period: s.period, lrEnd, rows: [] };
+      const f = found.get(key) ?? { training, epochs: spec.epochs, period: s.period, min: s.min, lrEnd, rows: [] };
       f.rows.push(name);
       found.set(key, f);
     }
@@ -26,7 +26,7 @@ export function scheduleWarnings(resolved: ResolvedManifest): string[] {
   return [...found.values()].map(
     (f) =>
       `${resolved.file}: training "${f.training}"${f.rows.length < allRows ? ` (rows ${f.rows.map((r) => `"${r}"`).join(', ')})` : ''} stops part-way through a cosine period: ` +
-      `${f.epochs} epochs with optimizer.schedule.period ${f.period} end at lr ${f.lrEnd.toExponential(1)}, not at the floor (${resolved.rows[0].config.optimizer.schedule.min}), ` +
+      `${f.epochs} epochs with optimizer.schedule.period ${f.period} end at lr ${f.lrEnd.toExponential(1)}, not at the floor (${f.min}), ` +
       `so the final weights are not annealed. For one period over the whole training, set optimizer.schedule.period to ${f.epochs} ` +
       `(e.g. --set optimizer.schedule.period=${f.epochs}), or the epochs to a multiple of ${f.period}.`,
   );

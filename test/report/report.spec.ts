@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../framework/config/manifest.js';
@@ -165,6 +165,7 @@ describe('report writers against fixed run records', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fer-curves-'));
     await renderChart(curvesSpec(results, 'curves'), join(dir, 'c.svg'), join(dir, 'c.png'));
     const svg = readFileSync(join(dir, 'c.svg'), 'utf8').replace(/&amp;/g, '&');
+    rmSync(dir, { recursive: true, force: true });
     // The full name is in the SVG's aria labels either way; what a reader sees is the legend's <text>.
     assert.ok(svg.includes(`>${row} (lab)</text>`), 'the legend cut the row name short');
   });
