@@ -26,7 +26,7 @@ export function scheduleWarnings(resolved: ResolvedManifest): string[] {
   return [...found.values()].map(
     (f) =>
       `${resolved.file}: training "${f.training}"${f.rows.length < allRows ? ` (rows ${f.rows.map((r) => `"${r}"`).join(', ')})` : ''} stops part-way through a cosine period: ` +
-      `${f.epochs} epochs with optimizer.schedule.period ${f.period} end at lr ${f.lrEnd.toExponential(1)}, not at the floor (${f.min}), ` +
+      `with optimizer.schedule.period ${f.period} the lr after ${f.epochs} epoch${f.epochs === 1 ? '' : 's'} is ${f.lrEnd.toExponential(1)}, not the floor (${f.min}), ` +
       `so the final weights are not annealed. For one period over the whole training, set optimizer.schedule.period to ${f.epochs} ` +
       `(e.g. --set optimizer.schedule.period=${f.epochs}), or the epochs to a multiple of ${f.period}.`,
   );
