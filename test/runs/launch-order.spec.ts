@@ -21,7 +21,7 @@ describe('launch order', () => {
     const { resolved } = await loadExperiment('experiments/synthetic/table3.json', {});
     const jobs = jobsOf(expandCells(resolved, 'native').filter((c) => c.seed === 1));
     const res = jobs.find((j) => j.cell.row === 'M_Res')!;
-    const longer = { ...res, label: 'long M_Res', cell: { ...res.cell, config: { ...res.cell.config, training: { ...res.cell.config.training, epochs: 11 } } } };
+    const longer = { ...res, label: 'long M_Res', cell: { ...res.cell, config: { ...res.cell.config, training: { ...res.cell.config.training, epochs: res.cell.config.training.epochs + 1 } } } };
     assert.deepEqual(longestFirst([...jobs, longer]).map((j) => j.label), ['long M_Res', 'M_ResAttAdv 1', 'M_ResAtt 1', 'M_ResAdv 1', 'M_Res 1']);
   });
 });
