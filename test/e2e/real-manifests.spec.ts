@@ -17,11 +17,12 @@ describe('the committed manifests', () => {
     });
   }
 
-  // Their rows are λ settings and φ sizes, not the four variants.
-  for (const name of ['sensitivity', 'phi-capacity']) {
-    it(`experiments/synthetic/${name}.json validates (its rows are its own settings, not the four variants)`, async () => {
+  // Their rows are λ settings, φ sizes and epoch budgets, not the four variants.
+  for (const name of ['sensitivity', 'phi-capacity', 'convergence', 'convergence-lab']) {
+    it(`experiments/synthetic/${name}.json validates (its rows are its own settings, not the four variants), every row one whole cosine period`, async () => {
       const r = await cli('validate', `experiments/synthetic/${name}.json`);
       assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /warning/);
     });
   }
 
