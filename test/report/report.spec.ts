@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../../framework/config/manifest.js';
 import type { CollectedResults } from '../../framework/report/collect.js';
@@ -8,6 +7,7 @@ import { curvesSpec, renderChart } from '../../framework/report/figures.js';
 import { cellsSpan, plateau, trainingTime } from '../../framework/report/run-summary.js';
 import { renderCsv, renderMarkdown, type ReportMeta } from '../../framework/report/markdown.js';
 import { buildTable } from '../../framework/report/table.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** Fixed run records: two rows × two seeds, one bracketed column (clean [occluded]) and one plain column. */
 function fixture(): { manifest: Manifest; results: CollectedResults } {
@@ -162,10 +162,14 @@ describe('report writers against fixed run records', () => {
       cells: [{ cell: { row, training: 'lab' } as any, dir: '', done: true, checkpoint: null, error: null, env: null, updated: null, evaluations: new Map(),
         history: [0.5, 0.8].map((trainAccuracy, epoch) => ({ epoch, trainAccuracy, loss: 1 - trainAccuracy }) as any) }],
     };
-    const dir = mkdtempSync(join(tmpdir(), 'fer-curves-'));
-    await renderChart(curvesSpec(results, 'curves'), join(dir, 'c.svg'), join(dir, 'c.png'));
-    const svg = readFileSync(join(dir, 'c.svg'), 'utf8').replace(/&amp;/g, '&');
-    rmSync(dir, { recursive: true, force: true });
+    const tmp = tempDir('fer-curves-');
+    let svg: string;
+    try {
+      await renderChart(curvesSpec(results, 'curves'), join(tmp.dir, 'c.svg'), join(tmp.dir, 'c.png'));
+      svg = readFileSync(join(tmp.dir, 'c.svg'), 'utf8').replace(/&amp;/g, '&');
+    } finally {
+      tmp.cleanup();
+    }
     // The full name is in the SVG's aria labels either way; what a reader sees is the legend's <text>.
     assert.ok(svg.includes(`>${row} (lab)</text>`), 'the legend cut the row name short');
   });
